@@ -1,0 +1,37 @@
+"""``lambda-durable``: the command line. A thin dispatcher over the subcommands' modules."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+USAGE = """usage: lambda-durable <command> [options]
+
+commands:
+  run           run one durable execution on the embedded local backend
+  conformance   run conformance requirements against handlers on the local backend
+
+'lambda-durable <command> --help' describes a command's options."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status (2 = bad usage)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print(USAGE)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "run":
+        from lambda_durable.local.cli_run import main as run_main
+
+        return run_main(rest)
+    if command == "conformance":
+        from lambda_durable.conformance.cli import main as conformance_main
+
+        return conformance_main(rest)
+    print(f"lambda-durable: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
