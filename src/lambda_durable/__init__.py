@@ -1,0 +1,79 @@
+"""lambda-durable: a type-checked, functional SDK for AWS Lambda durable functions.
+
+Operations return ``returns`` containers (``Result[T, DurableError]``) and compose with
+``bind``; a pending operation suspends the invocation instead of returning a value.
+"""
+
+from lambda_durable.config import (
+    ChildConfig,
+    Duration,
+    JitterStrategy,
+    NoSerdes,
+    RetryDecision,
+    RetryFn,
+    RetryStrategy,
+    StepConfig,
+    StepSemantics,
+)
+from lambda_durable.context import DurableContext, OperationIdentifier
+from lambda_durable.errors import (
+    BatchFailed,
+    CallbackFailed,
+    CallbackTimedOut,
+    ChildContextFailed,
+    DurableError,
+    ExecutionFailed,
+    InvalidArgument,
+    InvokeFailed,
+    InvokeTimedOut,
+    NonDeterministicExecution,
+    SerdesFailed,
+    StepFailed,
+    WaitForConditionFailed,
+)
+from lambda_durable.handler import DurableHandler, InvalidInvocationEvent, durable_handler
+from lambda_durable.operations.step import StepContext, StepFn
+from lambda_durable.runtime.logger import Logger, LogInfo
+from lambda_durable.serdes import SerDes, converter_serdes, default_converter
+from lambda_durable.values import DurableValue
+from lambda_durable.wire import ErrorObject, ExecutionStatus
+
+__all__ = [
+    "BatchFailed",
+    "CallbackFailed",
+    "CallbackTimedOut",
+    "ChildConfig",
+    "ChildContextFailed",
+    "Duration",
+    "DurableContext",
+    "DurableError",
+    "DurableHandler",
+    "DurableValue",
+    "ErrorObject",
+    "ExecutionFailed",
+    "ExecutionStatus",
+    "InvalidArgument",
+    "InvalidInvocationEvent",
+    "InvokeFailed",
+    "InvokeTimedOut",
+    "JitterStrategy",
+    "LogInfo",
+    "Logger",
+    "NoSerdes",
+    "NonDeterministicExecution",
+    "OperationIdentifier",
+    "RetryDecision",
+    "RetryFn",
+    "RetryStrategy",
+    "SerDes",
+    "SerdesFailed",
+    "StepConfig",
+    "StepContext",
+    "StepFailed",
+    "StepFn",
+    "StepSemantics",
+    "WaitForConditionFailed",
+    "converter_serdes",
+    "default_converter",
+    "durable_handler",
+]

@@ -1,0 +1,319 @@
+"""``durable_handler``: turns a workflow function into a Lambda handler that speaks the
+durable-execution invocation protocol (PROTOCOL.md §2)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, overload
+
+from cattrs import Converter
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from lambda_durable.client import Boto3ServiceClient, DurableServiceClient, ServiceError, injected_client
+from lambda_durable.context import MAX_RESPONSE_CHARS, DurableContext
+from lambda_durable.errors import DurableError, error_object_from_exception
+from lambda_durable.runtime.logger import Logger
+from lambda_durable.runtime.scope import Scope
+from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
+from lambda_durable.runtime.state import ExecutionState
+from lambda_durable.serdes import default_converter
+from lambda_durable.wire import (
+    INVOCATION,
+    ErrorObject,
+    InvocationInput,
+    InvocationOutput,
+    InvocationStatus,
+    Operation,
+    OperationAction,
+    OperationType,
+    OperationUpdate,
+)
+
+E = TypeVar("E")
+R = TypeVar("R")
+
+Workflow = Callable[[E, DurableContext], "Result[R, DurableError] | R"]
+
+DEFAULT_LOGGER_NAME = "lambda_durable.user"
+
+
+class InvalidInvocationEvent(ValueError):
+    """The event is not a durable-execution invocation (is durability configured?)."""
+
+
+class ServiceUnavailable(RuntimeError):
+    """A retryable checkpoint-service failure: Lambda retries the invocation."""
+
+
+class DurableHandler(Generic[E, R]):
+    """A Lambda handler ``(event, context) -> dict`` wrapping a durable workflow."""
+
+    __durable_handler__ = True
+
+    def __init__(
+        self,
+        fn: Callable[[E, DurableContext], Any],
+        *,
+        converter: Converter | None = None,
+        client: DurableServiceClient | None = None,
+        logger: Logger | None = None,
+    ) -> None:
+        self.fn = fn
+        self.converter = converter or default_converter()
+        self._client = client
+        self._logger = logger
+        self._input_type = _input_type(fn)
+        self.__name__ = getattr(fn, "__name__", "durable_handler")
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        invocation = _parse_event(event)
+        client = injected_client(context) or self._client or self._default_client()
+        loaded = _load_operations(client, invocation)
+        if isinstance(loaded, InvocationOutput):
+            return _encode(loaded)
+        state = ExecutionState(
+            arn=invocation.durable_execution_arn,
+            token=invocation.checkpoint_token,
+            client=client,
+            operations=loaded,
+            converter=self.converter,
+            logger=self._logger or _default_logger(),
+            lambda_context=context,
+        )
+        return _encode(_oversized_failure(state, self._invoke(state)))
+
+    def _default_client(self) -> DurableServiceClient:
+        if self._client is None:
+            self._client = Boto3ServiceClient.default()
+        return self._client
+
+    def _invoke(self, state: ExecutionState) -> InvocationOutput:
+        ctx = DurableContext(Scope(state, prefix=None, parent_id=None, replaying=state.had_history))
+        try:
+            match self._user_input(state):
+                case Failure(error):
+                    outcome: InvocationOutput = _failed(error)
+                case Success(user_input):
+                    outcome = self._outcome(state, self.fn(user_input, ctx))
+            if state.poisoned is not None:
+                outcome = InvocationOutput(InvocationStatus.FAILED, error=state.poisoned)
+            state.checkpointer.flush()
+            return outcome
+        except Suspend:
+            return _settle(state, InvocationOutput(InvocationStatus.PENDING))
+        except FailExecution as stop:
+            return _settle(state, InvocationOutput(InvocationStatus.FAILED, error=stop.error))
+        except ExecutionEnded:
+            return _ended(state)
+        except AbortInvocation as abort:
+            return _aborted(abort)
+        except Exception as exc:
+            return _settle(state, _failed_exc(exc))
+
+    def _user_input(self, state: ExecutionState) -> Result[Any, DurableError]:
+        raw = state.input_payload()
+        text = raw if raw and raw.strip() else "{}"
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            return Failure(DurableError(_input_error(f"the execution input is not JSON: {exc}")))
+        if self._input_type is None:
+            return Success(data)
+        try:
+            return Success(self.converter.structure(data, self._input_type))
+        except Exception as exc:
+            message = f"the execution input does not fit {self._input_type!r}: {exc}"
+            return Failure(DurableError(_input_error(message)))
+
+    def _outcome(self, state: ExecutionState, returned: object) -> InvocationOutput:
+        if isinstance(returned, Result):
+            if not is_successful(returned):
+                failure = returned.failure()
+                if isinstance(failure, DurableError):
+                    return _failed(failure)
+                return InvocationOutput(
+                    InvocationStatus.FAILED,
+                    error=ErrorObject(error_type=type(failure).__name__, error_message=str(failure)),
+                )
+            returned = returned.unwrap()
+        try:
+            payload = json.dumps(self.converter.unstructure(returned))
+        except Exception as exc:
+            return _failed_exc(exc)
+        if len(payload) > MAX_RESPONSE_CHARS:
+            state.checkpointer.send(_execution_update(OperationAction.SUCCEED, payload=payload))
+            return InvocationOutput(InvocationStatus.SUCCEEDED, result="")
+        return InvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
+
+
+@overload
+def durable_handler(fn: Callable[[E, DurableContext], Any], /) -> DurableHandler[E, Any]: ...
+
+
+@overload
+def durable_handler(
+    *,
+    converter: Converter | None = None,
+    client: DurableServiceClient | None = None,
+    logger: Logger | None = None,
+) -> Callable[[Callable[[E, DurableContext], Any]], DurableHandler[E, Any]]: ...
+
+
+def durable_handler(
+    fn: Callable[[E, DurableContext], Any] | None = None,
+    /,
+    *,
+    converter: Converter | None = None,
+    client: DurableServiceClient | None = None,
+    logger: Logger | None = None,
+) -> DurableHandler[E, Any] | Callable[[Callable[[E, DurableContext], Any]], DurableHandler[E, Any]]:
+    """Make ``fn(event, ctx)`` a Lambda handler for a durable function.
+
+    ``converter`` structures the input and serializes results (default:
+    ``serdes.default_converter()``); ``client`` replaces the boto3 checkpoint client;
+    ``logger`` is what ``ctx.logger`` writes through.
+    """
+
+    def wrap(inner: Callable[[E, DurableContext], Any]) -> DurableHandler[E, Any]:
+        return DurableHandler(inner, converter=converter, client=client, logger=logger)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _parse_event(event: Any) -> InvocationInput:
+    if not isinstance(event, Mapping) or "DurableExecutionArn" not in event or "CheckpointToken" not in event:
+        raise InvalidInvocationEvent(
+            "unexpected invocation payload: a durable handler needs DurableExecutionArn and "
+            "CheckpointToken (is durable execution configured for this function?)"
+        )
+    decoded = INVOCATION.decode(InvocationInput, event)
+    if not is_successful(decoded):
+        raise InvalidInvocationEvent(f"unexpected invocation payload: {decoded.failure()}")
+    return decoded.unwrap()
+
+
+def _load_operations(
+    client: DurableServiceClient, invocation: InvocationInput
+) -> list[Operation] | InvocationOutput:
+    """The initial state plus every further page (PROTOCOL.md §2.2)."""
+    page = invocation.initial_execution_state
+    operations = list(page.operations)
+    marker = page.next_marker
+    while marker:
+        result = client.get_execution_state(
+            invocation.durable_execution_arn, invocation.checkpoint_token, marker
+        )
+        match result:
+            case Success(next_page):
+                operations.extend(next_page.operations)
+                marker = next_page.next_marker
+            case Failure(error):
+                return _aborted(AbortInvocation(error, "GetDurableExecutionState"))
+    return operations
+
+
+def _input_type(fn: Callable[..., Any]) -> Any:
+    """The first parameter's annotation; None means 'pass the JSON through'."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+        hints = typing.get_type_hints(fn)
+    except (TypeError, ValueError, NameError):
+        return None
+    if not params:
+        return None
+    annotation = hints.get(params[0].name)
+    if annotation is None or annotation is Any:
+        return None
+    origin = typing.get_origin(annotation) or annotation
+    if origin in (dict, Mapping, typing.Mapping):
+        return None
+    return annotation
+
+
+def _default_logger() -> logging.Logger:
+    logger = logging.getLogger(DEFAULT_LOGGER_NAME)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return logger
+
+
+def _input_error(message: str) -> ErrorObject:
+    return ErrorObject(error_type="SerdesFailed", error_message=message)
+
+
+def _failed(error: DurableError) -> InvocationOutput:
+    return InvocationOutput(InvocationStatus.FAILED, error=error.error)
+
+
+def _failed_exc(exc: BaseException) -> InvocationOutput:
+    return InvocationOutput(InvocationStatus.FAILED, error=error_object_from_exception(exc))
+
+
+def _execution_update(action: OperationAction, **kwargs: Any) -> OperationUpdate:
+    import time
+
+    return OperationUpdate(
+        id=f"execution-result-{int(time.time() * 1000)}",
+        type=OperationType.EXECUTION,
+        action=action,
+        **kwargs,
+    )
+
+
+def _settle(state: ExecutionState, outcome: InvocationOutput) -> InvocationOutput:
+    """Flush what is queued, then report ``outcome`` (or the flush's own failure)."""
+    try:
+        state.checkpointer.flush()
+    except AbortInvocation as abort:
+        return _aborted(abort)
+    except ExecutionEnded:
+        return _ended(state)
+    return outcome
+
+
+def _ended(state: ExecutionState) -> InvocationOutput:
+    """The execution was completed through a checkpoint; the response only confirms it."""
+    if state.completed_with is InvocationStatus.FAILED:
+        return InvocationOutput(InvocationStatus.FAILED)
+    return InvocationOutput(InvocationStatus.SUCCEEDED, result="")
+
+
+def _aborted(abort: AbortInvocation) -> InvocationOutput:
+    error: ServiceError = abort.error
+    if error.retryable:
+        raise ServiceUnavailable(str(abort)) from None
+    error_type = "GetExecutionStateError" if abort.operation == "GetDurableExecutionState" else "CheckpointError"
+    return InvocationOutput(
+        InvocationStatus.FAILED,
+        error=ErrorObject(error_type=error_type, error_message=str(error)),
+    )
+
+
+def _oversized_failure(state: ExecutionState, output: InvocationOutput) -> InvocationOutput:
+    """A failure too large for the response is checkpointed instead (PROTOCOL.md §2.5)."""
+    if output.status is not InvocationStatus.FAILED or output.error is None:
+        return output
+    if len(json.dumps(INVOCATION.encode(output))) <= MAX_RESPONSE_CHARS or state.checkpointer.ended:
+        return output
+    try:
+        state.checkpointer.send(_execution_update(OperationAction.FAIL, error=output.error))
+    except AbortInvocation as abort:
+        return _aborted(abort)
+    except ExecutionEnded:
+        pass
+    return InvocationOutput(InvocationStatus.FAILED)
+
+
+def _encode(output: InvocationOutput) -> dict[str, Any]:
+    encoded: dict[str, Any] = INVOCATION.encode(output)
+    return encoded

@@ -1,0 +1,1 @@
+"""One module per durable operation; ``DurableContext`` is the facade over them."""

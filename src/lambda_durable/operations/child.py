@@ -1,0 +1,136 @@
+"""Child context: a named group of operations with its own id space and one result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from lambda_durable.config import ChildConfig
+from lambda_durable.errors import ChildContextFailed, DurableError, error_object_from_exception
+from lambda_durable.operations.codec import Codec
+from lambda_durable.runtime.scope import Scope, Slot
+from lambda_durable.serdes import TaggedSerDes
+from lambda_durable.wire import (
+    ContextOptions,
+    ErrorObject,
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+    OperationUpdate,
+)
+
+C = TypeVar("C")
+
+REPLAY_CHILDREN_THRESHOLD = 262_144
+"""Results longer than this (characters) are rebuilt by re-running the children on replay."""
+
+
+def run_child(
+    scope: Scope,
+    fn: Callable[[C], object],
+    name: str | None,
+    config: ChildConfig[Any] | None,
+    make_context: Callable[[Scope], C],
+) -> Result[Any, DurableError]:
+    """PROTOCOL.md §5.5: run ``fn`` in a child context unless its result is in the log."""
+    sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT.value
+    return scope.begin(OperationType.CONTEXT, sub_type, name).bind(
+        lambda slot: _run(scope, slot, sub_type, fn, config, make_context)
+    )
+
+
+def _run(
+    scope: Scope,
+    slot: Slot,
+    sub_type: str,
+    fn: Callable[[C], object],
+    config: ChildConfig[Any] | None,
+    make_context: Callable[[Scope], C],
+) -> Result[Any, DurableError]:
+    codec: Codec[Any] = Codec(
+        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
+    )
+    existing = slot.existing
+    details = existing.context_details if existing else None
+    child_scope = scope.child(slot.op_id)
+    if existing is not None and existing.status is OperationStatus.SUCCEEDED:
+        if not (details and details.replay_children):
+            return codec.decode(details.result if details else None)
+        child_scope.replaying = True
+        return _body(fn, make_context(child_scope)).bind(
+            lambda value: codec.encode(value).bind(codec.decode)
+        ).alt(ChildContextFailed.from_child)
+    if existing is not None and existing.status.is_terminal:
+        error = details.error if details and details.error else ErrorObject()
+        return Failure(ChildContextFailed(error))
+    updates = _Updates(slot, sub_type)
+    if existing is None:
+        scope.state.checkpointer.defer(updates.start())
+    outcome = _body(fn, make_context(child_scope))
+    match outcome:
+        case Success(value):
+            return codec.encode(value).bind(lambda payload: _succeed(scope, updates, codec, payload))
+        case Failure(error):
+            scope.state.checkpointer.send(updates.fail(error.error))
+            return Failure(ChildContextFailed(error.error))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _succeed(
+    scope: Scope, updates: _Updates, codec: Codec[Any], payload: str
+) -> Result[Any, DurableError]:
+    large = len(payload) > REPLAY_CHILDREN_THRESHOLD
+    scope.state.checkpointer.send(updates.succeed("" if large else payload, replay_children=large))
+    return codec.decode(payload)
+
+
+def _body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:
+    """Run the body; a raised exception counts as the child's failure."""
+    try:
+        out = fn(ctx)
+    except Exception as exc:
+        return Failure(ChildContextFailed(error_object_from_exception(exc)))
+    if isinstance(out, Result):
+        if is_successful(out):
+            return Success(out.unwrap())
+        failure = out.failure()
+        if isinstance(failure, DurableError):
+            return Failure(failure)
+        return Failure(ChildContextFailed.of(type(failure).__name__, str(failure)))
+    return Success(out)
+
+
+class _Updates:
+    """The CONTEXT updates of one child, sharing its identity fields."""
+
+    def __init__(self, slot: Slot, sub_type: str) -> None:
+        self._slot = slot
+        self._sub_type = sub_type
+
+    def _update(self, action: OperationAction, **kwargs: Any) -> OperationUpdate:
+        return OperationUpdate(
+            id=self._slot.op_id,
+            type=OperationType.CONTEXT,
+            action=action,
+            parent_id=self._slot.parent_id,
+            name=self._slot.name,
+            sub_type=self._sub_type,
+            **kwargs,
+        )
+
+    def start(self) -> OperationUpdate:
+        return self._update(OperationAction.START)
+
+    def succeed(self, payload: str, *, replay_children: bool) -> OperationUpdate:
+        return self._update(
+            OperationAction.SUCCEED,
+            payload=payload,
+            context_options=ContextOptions(replay_children=replay_children),
+        )
+
+    def fail(self, error: ErrorObject) -> OperationUpdate:
+        return self._update(OperationAction.FAIL, error=error)

@@ -1,0 +1,32 @@
+"""Payload coding for operations: a user ``SerDes`` whose failures become ``SerdesFailed``."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from attrs import frozen
+from returns.result import Failure, Result, Success
+
+from lambda_durable.errors import DurableError, SerdesFailed, error_object_from_exception
+from lambda_durable.serdes import SerDes
+
+T = TypeVar("T")
+
+
+@frozen
+class Codec(Generic[T]):
+    """Wraps a codec so that a raising serializer is a typed failure, not a crash."""
+
+    serdes: SerDes[T]
+
+    def encode(self, value: T) -> Result[str, DurableError]:
+        try:
+            return Success(self.serdes.serialize(value))
+        except Exception as exc:  # a user codec may raise anything
+            return Failure(SerdesFailed(error_object_from_exception(exc)))
+
+    def decode(self, payload: str | None) -> Result[T, DurableError]:
+        try:
+            return Success(self.serdes.deserialize(payload if payload is not None else "null"))
+        except Exception as exc:
+            return Failure(SerdesFailed(error_object_from_exception(exc)))

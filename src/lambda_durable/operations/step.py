@@ -1,0 +1,215 @@
+"""Step: run a body once per attempt, checkpoint its outcome, replay it forever after."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+from attrs import frozen
+from returns.io import IO, IOResult
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+from returns.unsafe import unsafe_perform_io
+
+from lambda_durable.config import RetryDecision, RetryStrategy, StepConfig, StepSemantics
+from lambda_durable.errors import DurableError, StepFailed, error_object_from_exception
+from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
+from lambda_durable.runtime.scope import Scope, Slot
+from lambda_durable.runtime.signals import Suspend
+from lambda_durable.operations.codec import Codec
+from lambda_durable.serdes import TaggedSerDes
+from lambda_durable.wire import (
+    ErrorObject,
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+    OperationUpdate,
+    StepOptions,
+)
+
+T_co = TypeVar("T_co", covariant=True)
+T = TypeVar("T")
+
+
+@frozen
+class StepContext:
+    """What a step body receives: its attempt (1-based), its id and a logger."""
+
+    attempt: int
+    operation_id: str
+    logger: Logger
+
+
+class StepFn(Protocol[T_co]):
+    """A step body: takes the ``StepContext`` and returns the step's output."""
+
+    def __call__(self, ctx: StepContext, /) -> T_co: ...
+
+
+class StepBodyFailed(Exception):
+    """A body returned a ``Failure`` whose value was not an exception."""
+
+
+class StepInterruptedError(Exception):
+    """An at-most-once attempt started but never reported back (the process died)."""
+
+
+def run_step(
+    scope: Scope, fn: StepFn[Any], name: str | None, config: StepConfig[Any] | None
+) -> Result[Any, DurableError]:
+    """The step operation (PROTOCOL.md §5.1), with replay and non-determinism checks."""
+    slot = scope.begin(OperationType.STEP, OperationSubType.STEP.value, name)
+    return slot.bind(lambda s: _run(scope, s, fn, config))
+
+
+def _run(
+    scope: Scope, slot: Slot, fn: StepFn[Any], config: StepConfig[Any] | None
+) -> Result[Any, DurableError]:
+    codec: Codec[Any] = Codec(
+        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
+    )
+    semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
+    existing = slot.existing
+    attempts_made = 0
+    if existing is not None:
+        details = existing.step_details
+        attempts_made = details.attempt or 0 if details else 0
+        match existing.status:
+            case OperationStatus.SUCCEEDED:
+                return codec.decode(details.result if details else None)
+            case OperationStatus.FAILED:
+                return Failure(StepFailed(details.error if details and details.error else ErrorObject()))
+            case OperationStatus.PENDING:
+                raise Suspend()
+            case OperationStatus.STARTED if semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
+                interrupted = StepInterruptedError(
+                    f"Step operation_id={slot.op_id} name={slot.name} was previously interrupted"
+                )
+                return _failed_attempt(scope, slot, interrupted, attempts_made + 1, config, sync=True)
+            case OperationStatus.STARTED:
+                return _attempt(scope, slot, fn, codec, attempts_made + 1, config, semantics)
+            case _:
+                pass
+    start = _update(slot, OperationAction.START)
+    if semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
+        scope.state.checkpointer.send(start)
+    else:
+        scope.state.checkpointer.defer(start)
+    return _attempt(scope, slot, fn, codec, attempts_made + 1, config, semantics)
+
+
+def _attempt(
+    scope: Scope,
+    slot: Slot,
+    fn: StepFn[Any],
+    codec: Codec[Any],
+    attempt: int,
+    config: StepConfig[Any] | None,
+    semantics: StepSemantics,
+) -> Result[Any, DurableError]:
+    state = scope.state
+    state.checkpointer.before_user_code()
+    info = LogInfo(
+        execution_arn=state.arn,
+        operation_id=slot.op_id,
+        parent_id=slot.parent_id,
+        operation_name=slot.name,
+        attempt=attempt,
+    )
+    logger = ReplayAwareLogger(state.base_logger, lambda: info)
+    try:
+        outcome = _unwrap(fn(StepContext(attempt=attempt, operation_id=slot.op_id, logger=logger)))
+    except Exception as exc:
+        outcome = Failure(exc)
+    sync = semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
+    match outcome:
+        case Success(value):
+            return codec.encode(value).bind(lambda payload: _succeeded(scope, slot, codec, payload, sync))
+        case Failure(error):
+            return _failed_attempt(scope, slot, error, attempt, config, sync=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _succeeded(
+    scope: Scope, slot: Slot, codec: Codec[Any], payload: str, sync: bool
+) -> Result[Any, DurableError]:
+    update = _update(slot, OperationAction.SUCCEED, payload=payload)
+    if sync:
+        scope.state.checkpointer.send(update)
+    else:
+        scope.state.checkpointer.defer(update)
+    return codec.decode(payload)
+
+
+def _failed_attempt(
+    scope: Scope,
+    slot: Slot,
+    error: Exception,
+    attempt: int,
+    config: StepConfig[Any] | None,
+    *,
+    sync: bool,
+) -> Result[Any, DurableError]:
+    error_object = error_object_from_exception(error)
+    strategy = config.retry_strategy if config and config.retry_strategy else RetryStrategy.default()
+    try:
+        decision = strategy(error, attempt)
+    except Exception as exc:  # a user strategy that raises ends the step, not the process
+        decision = RetryDecision.stop()
+        error_object = error_object_from_exception(exc)
+    checkpointer = scope.state.checkpointer
+    if decision.should_retry:
+        delay = max(1, decision.delay.total_seconds)
+        checkpointer.send(
+            _update(
+                slot,
+                OperationAction.RETRY,
+                error=error_object,
+                step_options=StepOptions(next_attempt_delay_seconds=delay),
+            )
+        )
+        raise Suspend()
+    fail = _update(slot, OperationAction.FAIL, error=error_object)
+    if sync:
+        checkpointer.send(fail)
+    else:
+        checkpointer.defer(fail)
+    return Failure(StepFailed(error_object))
+
+
+def _unwrap(value: object) -> Result[Any, Exception]:
+    """Normalise a body's output: plain value, Result, IO or IOResult."""
+    if isinstance(value, IOResult):
+        if is_successful(value):
+            return Success(unsafe_perform_io(value.unwrap()))
+        return _failure(unsafe_perform_io(value.failure()))
+    if isinstance(value, IO):
+        return Success(unsafe_perform_io(value))
+    if isinstance(value, Result):
+        return Success(value.unwrap()) if is_successful(value) else _failure(value.failure())
+    return Success(value)
+
+
+def _failure(error: object) -> Result[Any, Exception]:
+    return Failure(error if isinstance(error, Exception) else StepBodyFailed(str(error)))
+
+
+def _update(
+    slot: Slot,
+    action: OperationAction,
+    *,
+    payload: str | None = None,
+    error: ErrorObject | None = None,
+    step_options: StepOptions | None = None,
+) -> OperationUpdate:
+    return OperationUpdate(
+        id=slot.op_id,
+        type=OperationType.STEP,
+        action=action,
+        parent_id=slot.parent_id,
+        name=slot.name,
+        sub_type=OperationSubType.STEP.value,
+        payload=payload,
+        error=error,
+        step_options=step_options,
+    )

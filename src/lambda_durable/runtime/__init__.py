@@ -1,0 +1,1 @@
+"""Replay machinery: execution state, operation ids, checkpoint batching, signals."""

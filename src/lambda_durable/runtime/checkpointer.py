@@ -1,0 +1,126 @@
+"""Checkpoint batching: queue what nobody waits on, flush at once when someone does.
+
+There is no background thread and no idle sleep. Deferred updates ride along with the
+next synchronous call, or go out when a batch fills (250 updates / 750 KiB), when they
+have waited longer than ``max_delay`` and user code is about to run, or when the
+invocation ends.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+
+from returns.result import Failure, Success
+
+from lambda_durable.client import DurableServiceClient
+from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded
+from lambda_durable.wire import PYTHON, Operation, OperationUpdate
+
+MAX_UPDATES_PER_CALL = 250
+MAX_BYTES_PER_CALL = 768_000
+
+
+def update_size(update: OperationUpdate) -> int:
+    """Bytes an update adds to a checkpoint call (its compact JSON)."""
+    return len(json.dumps(PYTHON.encode(update), separators=(",", ":")).encode())
+
+
+class Checkpointer:
+    """Owns the checkpoint token and the queue of not-yet-sent updates."""
+
+    def __init__(
+        self,
+        client: DurableServiceClient,
+        arn: str,
+        token: str,
+        on_operations: Callable[[Iterable[Operation]], None],
+        *,
+        max_delay: float = 0.1,
+    ) -> None:
+        self._client = client
+        self._arn = arn
+        self._token: str | None = token
+        self._on_operations = on_operations
+        self._queue: list[OperationUpdate] = []
+        self._queue_bytes = 0
+        self._oldest: float | None = None
+        self._max_delay = max_delay
+        self.calls = 0
+        self.has_checkpointed = False
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @property
+    def ended(self) -> bool:
+        """True once the service answered without a token: the execution is over."""
+        return self._token is None
+
+    def defer(self, update: OperationUpdate) -> None:
+        """Queue an update nobody waits on; it goes out with the next call."""
+        size = update_size(update)
+        if self._queue and (
+            len(self._queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL
+        ):
+            self.flush()
+        if self._oldest is None:
+            self._oldest = time.monotonic()
+        self._queue.append(update)
+        self._queue_bytes += size
+
+    def send(self, update: OperationUpdate) -> None:
+        """Queue ``update`` and flush now: the caller needs the service's answer."""
+        self.defer(update)
+        self.flush()
+
+    def before_user_code(self) -> None:
+        """Make earlier work durable before a body runs, unless it is still fresh.
+
+        The first body of an invocation always sees its START recorded (a crash then
+        shows as an interrupted step); a hot loop of fast steps still shares one call.
+        """
+        if not self._queue:
+            return
+        stale = self._oldest is not None and time.monotonic() - self._oldest > self._max_delay
+        if stale or not self.has_checkpointed:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send everything queued (in order, in as many calls as the limits need)."""
+        if not self._queue:
+            return
+        batch: list[OperationUpdate] = []
+        size = 0
+        for update in self._queue:
+            item = update_size(update)
+            if batch and (len(batch) >= MAX_UPDATES_PER_CALL or size + item > MAX_BYTES_PER_CALL):
+                self._call(batch)
+                batch, size = [], 0
+            batch.append(update)
+            size += item
+        self._queue, self._queue_bytes, self._oldest = [], 0, None
+        self._call(batch)
+
+    def _call(self, updates: list[OperationUpdate]) -> None:
+        if self._token is None:
+            raise ExecutionEnded()
+        self.calls += 1
+        self.has_checkpointed = True
+        match self._client.checkpoint(self._arn, self._token, updates):
+            case Success(output):
+                pass
+            case Failure(error):
+                raise AbortInvocation(error, "CheckpointDurableExecution")
+        self._token = output.checkpoint_token
+        self._on_operations(output.new_execution_state.operations)
+        marker = output.new_execution_state.next_marker
+        while marker and self._token is not None:
+            match self._client.get_execution_state(self._arn, self._token, marker):
+                case Success(page):
+                    self._on_operations(page.operations)
+                    marker = page.next_marker
+                case Failure(error):
+                    raise AbortInvocation(error, "GetDurableExecutionState")

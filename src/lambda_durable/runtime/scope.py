@@ -1,0 +1,107 @@
+"""One context's view of the log: its id counter, replay status and identity checks."""
+
+from __future__ import annotations
+
+from attrs import frozen
+from returns.result import Failure, Result, Success
+
+from lambda_durable.errors import DurableError, NonDeterministicExecution
+from lambda_durable.runtime.ids import operation_id
+from lambda_durable.runtime.signals import FailExecution
+from lambda_durable.runtime.state import ExecutionState
+from lambda_durable.wire import ErrorObject, Operation, OperationType
+
+_STEP_LIKE = frozenset({OperationType.STEP})
+
+
+@frozen
+class Slot:
+    """The id an operation call got, and what the log already holds there (if anything)."""
+
+    op_id: str
+    existing: Operation | None
+    parent_id: str | None
+    name: str | None
+
+
+class Scope:
+    """Allocates deterministic ids for one context and checks replays against the log."""
+
+    def __init__(
+        self,
+        state: ExecutionState,
+        *,
+        prefix: str | None,
+        parent_id: str | None,
+        replaying: bool,
+    ) -> None:
+        self.state = state
+        self.prefix = prefix
+        self.parent_id = parent_id
+        self.replaying = replaying
+        self.counter = 0
+        self._leave_replay_after_call = False
+
+    def peek_id(self) -> str:
+        return operation_id(self.prefix, self.counter + 1)
+
+    def child(self, op_id: str) -> Scope:
+        """The scope of a child context whose container operation is ``op_id``."""
+        return Scope(self.state, prefix=op_id, parent_id=op_id, replaying=self.replaying)
+
+    def begin(
+        self, op_type: OperationType, sub_type: str, name: str | None
+    ) -> Result[Slot, DurableError]:
+        """Take the next id; on replay, require the log to hold the same kind of operation."""
+        if self.state.poisoned is not None:
+            raise FailExecution(self.state.poisoned)
+        self.counter += 1
+        op_id = operation_id(self.prefix, self.counter)
+        name = name or None
+        existing = self.state.operation(op_id)
+        self._update_replay_status(existing)
+        if existing is not None:
+            mismatch = _mismatch(existing, op_type, sub_type, name, self.parent_id)
+            if mismatch:
+                error = ErrorObject(
+                    error_type="NonDeterministicExecution",
+                    error_message=f"operation {op_id} (#{self.counter} in its context) {mismatch}; "
+                    "the handler code no longer follows the path recorded in the checkpoint log",
+                )
+                self.state.poisoned = error
+                return Failure(NonDeterministicExecution(error))
+        return Success(Slot(op_id, existing, self.parent_id, name))
+
+    def after_call(self) -> None:
+        """Leave replay mode once the code has run past the end of the recorded log."""
+        if not self.replaying:
+            return
+        if self._leave_replay_after_call or self.state.operation(self.peek_id()) is None:
+            self.replaying = False
+            self._leave_replay_after_call = False
+
+    def _update_replay_status(self, existing: Operation | None) -> None:
+        if not self.replaying:
+            return
+        if existing is None or (existing.type in _STEP_LIKE and not existing.status.is_terminal):
+            self.replaying = False
+        elif not existing.status.is_terminal:
+            self._leave_replay_after_call = True
+
+
+def _mismatch(
+    existing: Operation,
+    op_type: OperationType,
+    sub_type: str,
+    name: str | None,
+    parent_id: str | None,
+) -> str | None:
+    if existing.type is not op_type:
+        return f"was a {existing.type.value} in the log, now a {op_type.value}"
+    if (existing.sub_type or None) != sub_type:
+        return f"had subtype {existing.sub_type!r} in the log, now {sub_type!r}"
+    if (existing.name or None) != name:
+        return f"was named {existing.name!r} in the log, now {name!r}"
+    if (existing.parent_id or None) != parent_id:
+        return f"had parent {existing.parent_id!r} in the log, now {parent_id!r}"
+    return None

@@ -1,0 +1,68 @@
+"""The state of one execution as this invocation sees it: the operation log and its owner.
+
+One ``ExecutionState`` per invocation; nothing global, so several executions can run
+in one process (tests, the local backend) without interfering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from cattrs import Converter
+
+from lambda_durable.client import DurableServiceClient
+from lambda_durable.runtime.checkpointer import Checkpointer
+from lambda_durable.runtime.logger import Logger
+from lambda_durable.wire import ErrorObject, InvocationStatus, Operation, OperationType
+
+
+class ExecutionState:
+    """Operations by id, the checkpointer that extends the log, and execution facts."""
+
+    def __init__(
+        self,
+        *,
+        arn: str,
+        token: str,
+        client: DurableServiceClient,
+        operations: Iterable[Operation],
+        converter: Converter,
+        logger: Logger,
+        lambda_context: Any = None,
+    ) -> None:
+        self.arn = arn
+        self.converter = converter
+        self.base_logger = logger
+        self.lambda_context = lambda_context
+        self._ops: dict[str, Operation] = {}
+        self.merge(operations)
+        self.execution_id = arn.rsplit("/", 1)[-1]
+        self.had_history = any(op.type is not OperationType.EXECUTION for op in self._ops.values())
+        self.checkpointer = Checkpointer(client, arn, token, self.merge)
+        self.poisoned: ErrorObject | None = None
+        self.completed_with: InvocationStatus | None = None
+        """Set when user code checkpointed the execution's own completion."""
+
+    def merge(self, operations: Iterable[Operation]) -> None:
+        """Newer copies of operations replace older ones (the service is the authority)."""
+        for op in operations:
+            self._ops[op.id] = op
+
+    def operation(self, op_id: str) -> Operation | None:
+        return self._ops.get(op_id)
+
+    @property
+    def operations(self) -> Mapping[str, Operation]:
+        """A read-only view of every operation known to this invocation."""
+        return MappingProxyType(self._ops)
+
+    @property
+    def execution_operation(self) -> Operation | None:
+        op = self._ops.get(self.execution_id)
+        return op if op is not None and op.type is OperationType.EXECUTION else None
+
+    def input_payload(self) -> str | None:
+        op = self.execution_operation
+        return op.execution_details.input_payload if op and op.execution_details else None

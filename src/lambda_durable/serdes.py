@@ -1,0 +1,157 @@
+"""User payloads: the ``SerDes`` protocol and cattrs-backed codecs.
+
+Deliberately separate from the wire converter: the wire is the service's language,
+these codecs are the user's. Custom types are supported by registering cattrs hooks
+on your own converter (``default_converter()`` is a good start) and passing it to
+``durable_handler(converter=...)`` or wrapping it with ``converter_serdes``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+import attrs
+from cattrs import Converter
+from cattrs.preconf.json import make_converter
+
+T = TypeVar("T")
+
+_COMPACT = (",", ":")
+
+
+class SerDes(Protocol[T]):
+    """Turns one payload type into text and back. Output is stored verbatim."""
+
+    def serialize(self, value: T, /) -> str: ...
+
+    def deserialize(self, data: str, /) -> T: ...
+
+
+def default_converter() -> Converter:
+    """A fresh cattrs JSON converter that also knows Decimal, UUID, date and datetime.
+
+    Each call builds a new converter: register your hooks on your own copy.
+    """
+    conv = make_converter()
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Decimal, lambda v, _: Decimal(str(v)))
+    conv.register_unstructure_hook(UUID, str)
+    conv.register_structure_hook(UUID, lambda v, _: UUID(str(v)))
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+    return conv
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, the form every payload the SDK writes takes."""
+    return json.dumps(value, separators=_COMPACT, ensure_ascii=False)
+
+
+@attrs.frozen
+class ConverterSerDes(SerDes[T]):
+    """A ``SerDes[T]`` for a known type, backed by a cattrs converter."""
+
+    converter: Converter
+    cls: Any
+
+    def serialize(self, value: T, /) -> str:
+        return dumps(self.converter.unstructure(value, unstructure_as=self.cls))
+
+    def deserialize(self, data: str, /) -> T:
+        result: T = self.converter.structure(json.loads(data), self.cls)
+        return result
+
+
+def converter_serdes(converter: Converter, cls: type[T]) -> SerDes[T]:
+    """Wrap a converter as the codec for one type (e.g. for ``StepConfig(serdes=...)``)."""
+    return ConverterSerDes(converter, cls)
+
+
+# --- values whose type is only known at run time (lambda step bodies) ----------------
+
+_TYPE_KEY = "$type"
+_VALUE_KEY = "$value"
+_BUILTIN_TAGS: dict[str, type[Any]] = {
+    "datetime": datetime,
+    "date": date,
+    "Decimal": Decimal,
+    "UUID": UUID,
+    "tuple": tuple,
+    "dict": dict,
+}
+
+
+def _tag_of(cls: type[Any]) -> str:
+    for tag, known in _BUILTIN_TAGS.items():
+        if cls is known:
+            return tag
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _class_of(tag: str) -> type[Any]:
+    if tag in _BUILTIN_TAGS:
+        return _BUILTIN_TAGS[tag]
+    module_name, _, qualname = tag.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    if not isinstance(target, type) or not (
+        attrs.has(target) or dataclasses.is_dataclass(target) or issubclass(target, Enum)
+    ):
+        raise TypeError(f"{tag} is not a durable value type")
+    return target
+
+
+@attrs.frozen
+class TaggedSerDes(SerDes[Any]):
+    """Codec for step results whose static type is not visible at run time.
+
+    JSON values are written as plain JSON (``"hello"`` -> ``"\\"hello\\""``, ``42`` -> ``42``),
+    so payloads stay readable and match other SDKs; any other durable value is wrapped as
+    ``{"$type": ..., "$value": ...}`` so replay rebuilds the same class the first run saw.
+    """
+
+    converter: Converter
+
+    def serialize(self, value: Any, /) -> str:
+        return dumps(self._encode(value))
+
+    def deserialize(self, data: str, /) -> Any:
+        return self._decode(json.loads(data))
+
+    def _encode(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum):
+            return value
+        if type(value) is list:
+            return [self._encode(v) for v in value]
+        if type(value) is dict and all(isinstance(k, str) for k in value):
+            encoded = {k: self._encode(v) for k, v in value.items()}
+            return {_TYPE_KEY: "dict", _VALUE_KEY: encoded} if _TYPE_KEY in value else encoded
+        if type(value) is tuple:
+            return {_TYPE_KEY: "tuple", _VALUE_KEY: [self._encode(v) for v in value]}
+        cls = type(value)
+        return {_TYPE_KEY: _tag_of(cls), _VALUE_KEY: self.converter.unstructure(value, cls)}
+
+    def _decode(self, data: Any) -> Any:
+        if isinstance(data, list):
+            return [self._decode(v) for v in data]
+        if not isinstance(data, dict):
+            return data
+        if _TYPE_KEY not in data:
+            return {k: self._decode(v) for k, v in data.items()}
+        tag: Any = data[_TYPE_KEY]
+        inner: Any = data[_VALUE_KEY]
+        if tag == "dict":
+            return {k: self._decode(v) for k, v in inner.items()}
+        if tag == "tuple":
+            return tuple(self._decode(v) for v in inner)
+        return self.converter.structure(inner, _class_of(str(tag)))

@@ -1,0 +1,92 @@
+import dataclasses
+import datetime
+import decimal
+import enum
+import json
+import uuid
+from typing import Any
+
+import pytest
+from attrs import frozen
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambda_durable.serdes import TaggedSerDes, converter_serdes, default_converter
+
+
+@frozen
+class Order:
+    order_id: str
+    placed: datetime.datetime
+    total: decimal.Decimal
+
+
+@dataclasses.dataclass
+class Line:
+    sku: str
+    qty: int
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+TAGGED = TaggedSerDes(default_converter())
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_plain_json_is_written_as_plain_json(value: Any) -> None:
+    text = TAGGED.serialize(value)
+    assert json.loads(text) == value
+    assert TAGGED.deserialize(text) == value
+
+
+def test_conformance_payload_forms() -> None:
+    assert TAGGED.serialize("hello") == '"hello"'
+    assert TAGGED.serialize(42) == "42"
+    assert TAGGED.serialize(None) == "null"
+    assert TAGGED.serialize([1, "a", None]) == '[1,"a",null]'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Order("o-1", datetime.datetime(2026, 1, 2, 3, 4, 5), decimal.Decimal("10.50")),
+        Line("sku", 2),
+        Color.RED,
+        uuid.UUID(int=7),
+        datetime.date(2026, 5, 1),
+        (1, "two"),
+        [Order("a", datetime.datetime(2026, 1, 1), decimal.Decimal(1)), Line("b", 1)],
+        {"$type": "not a tag", "x": 1},
+    ],
+)
+def test_rich_values_come_back_as_the_same_class(value: Any) -> None:
+    restored = TAGGED.deserialize(TAGGED.serialize(value))
+    assert restored == value
+    assert type(restored) is type(value)
+
+
+def test_tags_only_name_durable_classes() -> None:
+    with pytest.raises(TypeError):
+        TAGGED.deserialize('{"$type":"socket:socket","$value":{}}')
+
+
+def test_converter_serdes_uses_registered_hooks() -> None:
+    conv = default_converter()
+
+    class Money:
+        def __init__(self, cents: int) -> None:
+            self.cents = cents
+
+    conv.register_unstructure_hook(Money, lambda m: f"{m.cents / 100:.2f}")
+    conv.register_structure_hook(Money, lambda v, _: Money(round(float(v) * 100)))
+    serdes = converter_serdes(conv, Money)
+    assert serdes.serialize(Money(1250)) == '"12.50"'
+    assert serdes.deserialize('"3.10"').cents == 310
