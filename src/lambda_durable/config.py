@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Generic, TypeAlias, TypeVar, overload
 
@@ -103,6 +103,14 @@ def _backoff(_: object, attribute: object, value: float) -> None:
         raise ValueError(f"backoff_rate must be at least 1, got {value}")
 
 
+def _patterns(value: Iterable[str | re.Pattern[str]]) -> tuple[str | re.Pattern[str], ...]:
+    return tuple(value)
+
+
+def _types(value: Iterable[type[BaseException]]) -> tuple[type[BaseException], ...]:
+    return tuple(value)
+
+
 @frozen
 class RetryStrategy:
     """Exponential backoff with jitter, filtered by error message or type.
@@ -116,8 +124,8 @@ class RetryStrategy:
     max_delay: Duration = Duration(60)
     backoff_rate: float = field(default=2.0, validator=_backoff)
     jitter: JitterStrategy = JitterStrategy.FULL
-    retryable_errors: tuple[str | re.Pattern[str], ...] = field(default=(), converter=tuple)
-    retryable_error_types: tuple[type[BaseException], ...] = field(default=(), converter=tuple)
+    retryable_errors: tuple[str | re.Pattern[str], ...] = field(default=(), converter=_patterns)
+    retryable_error_types: tuple[type[BaseException], ...] = field(default=(), converter=_types)
 
     def __call__(self, error: BaseException, attempt: int) -> RetryDecision:
         if attempt >= self.max_attempts or not self._matches(error):

@@ -74,6 +74,11 @@ class WireConverter:
         conv.register_structure_hook(bool, _structure_bool)
         conv.register_structure_hook(int, _structure_int)
         conv.register_structure_hook(str, _structure_str)
+        conv.register_structure_hook_factory(_is_str_tuple, lambda _: _structure_str_tuple)
+        for enum_cls in WIRE_ENUMS:
+            # str Enums are str subclasses: without their own hook the str hook above
+            # would win the dispatch and leave plain strings in the models.
+            conv.register_structure_hook(enum_cls, _structure_enum)
         conv.register_unstructure_hook_factory(
             lambda cls: attrs.has(cls) and cls is not Event, self._make_unstructure
         )
@@ -132,7 +137,10 @@ class WireConverter:
             raise TypeError("a timestamp cannot be a boolean")
         if isinstance(value, (int, float)):
             seconds = value / 1000 if self.timestamps is TimestampFormat.EPOCH_MILLIS else value
-            return datetime.fromtimestamp(seconds, UTC)
+            try:
+                return datetime.fromtimestamp(seconds, UTC)
+            except (OverflowError, OSError, ValueError) as exc:
+                raise ValueError(f"timestamp {value!r} is out of range: {exc}") from exc
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -174,6 +182,22 @@ class WireConverter:
 
 def _enum_value(member: Enum) -> Any:
     return member.value
+
+
+def _structure_enum(value: object, cls: type[Enum]) -> Enum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string for {cls.__name__}, got {type(value).__name__}")
+    return cls(value)
+
+
+def _is_str_tuple(cls: Any) -> bool:
+    return bool(cls == tuple[str, ...])
+
+
+def _structure_str_tuple(value: object, _: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list of strings, got {type(value).__name__}")
+    return tuple(_structure_str(item, str) for item in value)
 
 
 def _opt_str(value: object) -> str | None:

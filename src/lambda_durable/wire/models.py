@@ -7,7 +7,7 @@ Optional members default to ``None`` and are omitted from the JSON when ``None``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from attrs import field, frozen
@@ -148,11 +148,20 @@ class OperationUpdate:
 # --- Invocation contract ----------------------------------------------------
 
 
+def _operations(value: Iterable[Operation]) -> tuple[Operation, ...]:
+    """A typed ``tuple`` converter: ``converter=tuple`` leaves mypy an unsolvable TypeVar."""
+    return tuple(value)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @frozen
 class ExecutionStatePage:
     """``InitialExecutionState`` / ``NewExecutionState`` / a state page."""
 
-    operations: tuple[Operation, ...] = field(factory=tuple, converter=tuple)
+    operations: tuple[Operation, ...] = field(factory=tuple, converter=_operations)
     next_marker: str | None = None
 
 
@@ -163,7 +172,7 @@ class InvocationInput:
     durable_execution_arn: str
     checkpoint_token: str
     initial_execution_state: ExecutionStatePage = field(factory=ExecutionStatePage)
-    updated_operation_ids: tuple[str, ...] = field(factory=tuple, converter=tuple)
+    updated_operation_ids: tuple[str, ...] = field(factory=tuple, converter=_strings)
 
 
 @frozen

@@ -1,0 +1,137 @@
+"""Running one invocation in its own process, so a crashing handler cannot take us down.
+
+The child (``python -m lambda_durable.local.child``) imports the handler by reference
+and talks to this process's service over JSON-lines pipes (``rpc``). Its stderr carries
+the handler's JSON log records; other stderr text is passed through. A child that exits
+without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULATOR.md §2.5).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import IO, Any
+
+from attrs import frozen
+from returns.result import Failure, Result
+
+from lambda_durable.client import DurableServiceClient
+from lambda_durable.local.handler_ref import HandlerRef
+from lambda_durable.local.invokers import INVOCATION_TIMEOUT_SECONDS, validate_output
+from lambda_durable.local.logs import LogSink, parse_log_line
+from lambda_durable.local.rpc import send, serve_request
+from lambda_durable.local.service import InvocationTicket
+from lambda_durable.local.tokens import function_arn
+from lambda_durable.wire import INVOCATION, ErrorObject, InvocationOutput
+
+
+def _pump_stderr(stream: IO[str], sink: LogSink) -> None:
+    for line in stream:
+        record = parse_log_line(line)
+        if record is not None:
+            sink(record)
+        else:
+            sys.stderr.write(line)
+    stream.close()
+
+
+def exit_error(request_id: str, returncode: int) -> ErrorObject:
+    reason = f"signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+    return ErrorObject(
+        error_type="Runtime.ExitError",
+        error_message=f"RequestId: {request_id} Error: Runtime exited with error: {reason}",
+    )
+
+
+@frozen
+class ProcessInvoker:
+    """One subprocess per invocation."""
+
+    ref: HandlerRef
+    python: str = sys.executable
+
+    def invoke(
+        self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
+    ) -> Result[InvocationOutput, ErrorObject]:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [self.python, "-m", "lambda_durable.local.child", str(to_child_r), str(from_child_w)],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as exc:
+            for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+                os.close(fd)
+            return Failure(ErrorObject(error_type="Runtime.StartError", error_message=str(exc)))
+        os.close(to_child_r)
+        os.close(from_child_w)
+        assert proc.stderr is not None
+        pump = threading.Thread(target=_pump_stderr, args=(proc.stderr, sink), daemon=True)
+        pump.start()
+        with os.fdopen(to_child_w, "w") as to_child, os.fdopen(from_child_r, "r") as from_child:
+            final = self._converse(ticket, client, to_child, from_child)
+        try:
+            returncode = proc.wait(timeout=INVOCATION_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            returncode = proc.wait()
+        pump.join(timeout=5)
+        if final is None:
+            return Failure(exit_error(ticket.request_id, returncode))
+        return final
+
+    def _converse(
+        self,
+        ticket: InvocationTicket,
+        client: DurableServiceClient,
+        to_child: IO[str],
+        from_child: IO[str],
+    ) -> Result[InvocationOutput, ErrorObject] | None:
+        init = {
+            "ref": {"target": self.ref.target, "attribute": self.ref.attribute, "key": self.ref.key},
+            "sys_path": list(sys.path),
+            "event": INVOCATION.encode(ticket.event),
+            "context": {
+                "request_id": ticket.request_id,
+                "function_name": ticket.function_name,
+                "function_arn": function_arn(ticket.function_name),
+            },
+        }
+        try:
+            send(to_child, init)
+        except OSError:
+            return None
+        for line in from_child:
+            try:
+                message: dict[str, Any] = json.loads(line)
+            except ValueError:
+                continue
+            if "method" in message:
+                try:
+                    send(to_child, serve_request(client, message))
+                except OSError:
+                    return None
+            elif "output" in message:
+                return validate_output(message["output"])
+            elif "raised" in message:
+                raised: dict[str, Any] = message["raised"]
+                return _raised_error(raised)
+        return None
+
+
+def _raised_error(raised: dict[str, Any]) -> Result[InvocationOutput, ErrorObject]:
+    stack = raised.get("StackTrace")
+    return Failure(
+        ErrorObject(
+            error_type=str(raised.get("ErrorType", "Exception")),
+            error_message=str(raised.get("ErrorMessage", "")),
+            stack_trace=tuple(str(s) for s in stack) if isinstance(stack, list) else None,
+        )
+    )

@@ -1,0 +1,118 @@
+"""Structured handler logs, kept per execution (conformance ``ExpectedLogs`` reads them).
+
+Only records that carry an ``executionArn`` attribute are kept (the SDK's replay-aware
+logger adds it as ``extra``); each becomes a JSON dict of ``message``, ``level``,
+``timestamp``, ``logger`` and every extra field. In-process the records are caught by a
+handler on the root logger for the duration of one invocation; a child process writes
+them as JSON lines on its stderr and the parent reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+LogSink = Callable[[dict[str, Any]], None]
+SDK_LOGGER = "lambda_durable"
+
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def _jsonable(value: object) -> object:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def record_to_json(record: logging.LogRecord) -> dict[str, Any] | None:
+    """The JSON form of a record that belongs to an execution, else None."""
+    if not isinstance(getattr(record, "executionArn", None), str):
+        return None
+    out: dict[str, Any] = {
+        "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(),
+        "level": record.levelname,
+        "logger": record.name,
+        "message": record.getMessage(),
+    }
+    for key, value in vars(record).items():
+        if key not in _STANDARD and not key.startswith("_"):
+            out[key] = _jsonable(value)
+    return out
+
+
+class CapturingHandler(logging.Handler):
+    """Hands the JSON form of one execution's records to a sink."""
+
+    def __init__(self, execution_arn: str, sink: LogSink) -> None:
+        super().__init__(logging.DEBUG)
+        self.execution_arn = execution_arn
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        data = record_to_json(record)
+        if data is not None and data.get("executionArn") == self.execution_arn:
+            self.sink(data)
+
+
+class JsonLinesHandler(logging.Handler):
+    """Writes execution records as one JSON object per line (the child's stderr)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        data = record_to_json(record)
+        if data is None:
+            return
+        try:
+            self.stream.write(json.dumps(data) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.handleError(record)
+
+
+@contextmanager
+def capture_logs(execution_arn: str, sink: LogSink) -> Iterator[None]:
+    """Catch one execution's records while the block runs.
+
+    The SDK logger is lowered to INFO for the block when it has no level of its own, so
+    ``logger.info`` records exist to be caught (nested blocks keep the outer setting).
+    """
+    handler = CapturingHandler(execution_arn, sink)
+    root = logging.getLogger()
+    sdk = logging.getLogger(SDK_LOGGER)
+    lowered = sdk.level == logging.NOTSET
+    if lowered:
+        sdk.setLevel(logging.INFO)
+    # A record reaches both only if it propagates past ``sdk``, which then it does not.
+    targets = [root] if sdk.propagate else [root, sdk]
+    for target in targets:
+        target.addHandler(handler)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeHandler(handler)
+        if lowered and sdk.level == logging.INFO:
+            sdk.setLevel(logging.NOTSET)
+
+
+def parse_log_line(line: str) -> dict[str, Any] | None:
+    """A JSON log record from a child's stderr line, or None for any other text."""
+    text = line.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("executionArn"), str):
+        return data
+    return None

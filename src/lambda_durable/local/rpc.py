@@ -1,0 +1,111 @@
+"""JSON-lines RPC between a child process and the parent's service.
+
+Runs on dedicated pipes, never the child's stdout (user code may print). One message
+per line. Child -> parent: ``{"id", "method", "params"}`` requests, then one final
+``{"output": ...}`` or ``{"raised": ErrorObject}``. Parent -> child: the ``init``
+message, then ``{"id", "ok"}`` / ``{"id", "error"}`` responses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import IO, Any
+
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from lambda_durable.client import DurableServiceClient, ServiceError
+from lambda_durable.local import codec
+from lambda_durable.wire import CheckpointOutput, ExecutionStatePage, OperationUpdate
+
+
+def send(stream: IO[str], message: dict[str, Any]) -> None:
+    stream.write(json.dumps(message, separators=(",", ":")) + "\n")
+    stream.flush()
+
+
+def error_body(error: ServiceError) -> dict[str, Any]:
+    return {"code": error.code, "message": error.message, "http_status": error.http_status}
+
+
+def serve_request(client: DurableServiceClient, message: dict[str, Any]) -> dict[str, Any]:
+    """Answer one child request against the real client (the parent's service)."""
+    params: dict[str, Any] = message.get("params", {})
+    method = message.get("method")
+    answer: Result[Any, ServiceError]
+    try:
+        if method == "checkpoint":
+            updates = [_update(u) for u in params["updates"]]
+            answer = client.checkpoint(params["arn"], params["token"], updates)
+        elif method == "get_execution_state":
+            answer = client.get_execution_state(params["arn"], params["token"], params["marker"], params["max_items"])
+        else:
+            answer = Failure(ServiceError("InvalidRequest", f"unknown method {method!r}", 400))
+    except (KeyError, TypeError, ValueError) as exc:
+        answer = Failure(ServiceError("InvalidRequest", f"malformed request: {exc}", 400))
+    if is_successful(answer):
+        return {"id": message.get("id"), "ok": codec.plain(answer.unwrap())}
+    return {"id": message.get("id"), "error": error_body(answer.failure())}
+
+
+def _update(data: object) -> OperationUpdate:
+    decoded = codec.decode(OperationUpdate, data)
+    if not is_successful(decoded):
+        raise ValueError(str(decoded.failure()))
+    return decoded.unwrap()
+
+
+class RpcClient:
+    """The child's ``DurableServiceClient``: each call is one request/response round trip."""
+
+    def __init__(self, requests: IO[str], responses: IO[str]) -> None:
+        self._requests = requests
+        self._responses = responses
+        self._lock = threading.Lock()
+        self._next_id = 0
+
+    def _call(self, method: str, params: dict[str, Any]) -> Result[dict[str, Any], ServiceError]:
+        with self._lock:
+            self._next_id += 1
+            try:
+                send(self._requests, {"id": self._next_id, "method": method, "params": params})
+                line = self._responses.readline()
+            except (OSError, ValueError) as exc:
+                return Failure(ServiceError("ServiceUnavailable", f"local backend pipe: {exc}"))
+        if not line:
+            return Failure(ServiceError("ServiceUnavailable", "local backend closed the pipe"))
+        reply: dict[str, Any] = json.loads(line)
+        if "error" in reply:
+            err = reply["error"]
+            return Failure(ServiceError(str(err["code"]), str(err["message"]), err.get("http_status")))
+        body: dict[str, Any] = reply["ok"]
+        return Success(body)
+
+    def checkpoint(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        updates: Sequence[OperationUpdate],
+    ) -> Result[CheckpointOutput, ServiceError]:
+        params = {
+            "arn": durable_execution_arn,
+            "token": checkpoint_token,
+            "updates": [codec.plain(u) for u in updates],
+        }
+        return self._call("checkpoint", params).bind(lambda body: _decoded(CheckpointOutput, body))
+
+    def get_execution_state(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        marker: str,
+        max_items: int = 1000,
+    ) -> Result[ExecutionStatePage, ServiceError]:
+        params = {"arn": durable_execution_arn, "token": checkpoint_token, "marker": marker, "max_items": max_items}
+        return self._call("get_execution_state", params).bind(lambda body: _decoded(ExecutionStatePage, body))
+
+
+def _decoded(cls: type[Any], body: dict[str, Any]) -> Result[Any, ServiceError]:
+    return codec.decode(cls, body).alt(lambda err: ServiceError("MalformedResponse", str(err)))

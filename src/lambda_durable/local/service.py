@@ -1,0 +1,667 @@
+"""The durable-execution service state machine (EMULATOR.md §2-§6), over the store.
+
+All calls are serialised by one lock. Each transition is computed first, written to the
+store in one transaction, and only then merged into the in-memory view of the live
+execution (operations by id, timers, the checkpoint delta), so per-update work stays
+proportional to the update and a rejected or failed write changes nothing.
+Errors are returned as ``ServiceError`` values, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import attrs
+from attrs import define, field, frozen
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
+from lambda_durable.client import INVALID_TOKEN_PREFIX, ServiceError
+from lambda_durable.local.batch import plan_batch
+from lambda_durable.local.clock import Clock
+from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord, Store
+from lambda_durable.local.tokens import (
+    TokenClaims,
+    decode_marker,
+    decode_token,
+    encode_marker,
+    encode_token,
+    execution_arn,
+)
+from lambda_durable.local.transitions import Completion, wait_seconds
+from lambda_durable.wire import (
+    INVOCATION,
+    CheckpointOutput,
+    ErrorObject,
+    Event,
+    EventDetails,
+    EventError,
+    EventInput,
+    EventResult,
+    EventType,
+    ExecutionDetails,
+    ExecutionStatePage,
+    ExecutionStatus,
+    InvocationInput,
+    InvocationOutput,
+    InvocationStatus,
+    Operation,
+    OperationStatus,
+    OperationType,
+    OperationUpdate,
+)
+
+DEFAULT_EXECUTION_TIMEOUT = 86_400
+"""Seconds of modelled time. Long enough for hour-long waits on the skipping clock; an
+execution that can never progress reaches it instantly there."""
+INVOCATION_RETRY_DELAY = timedelta(seconds=5)
+MAX_FAILED_INVOCATIONS = 5
+DEFAULT_PAGE_BYTES = 5 * 1024 * 1024
+DEFAULT_STATE_ITEMS = 100
+MAX_STATE_ITEMS = 1000
+KEEP_FINISHED = 16
+
+_TERMINAL_EVENT = {
+    ExecutionStatus.SUCCEEDED: EventType.EXECUTION_SUCCEEDED,
+    ExecutionStatus.FAILED: EventType.EXECUTION_FAILED,
+    ExecutionStatus.TIMED_OUT: EventType.EXECUTION_TIMED_OUT,
+    ExecutionStatus.STOPPED: EventType.EXECUTION_STOPPED,
+}
+
+EventListener = Callable[[str, Event], None]
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValueException", message, 400)
+
+
+def not_found(arn: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", f"Durable execution not found: {arn}", 404)
+
+
+def bad_token(detail: str) -> ServiceError:
+    return invalid(f"{INVALID_TOKEN_PREFIX}: {detail}")
+
+
+@frozen
+class InvocationTicket:
+    """What an invoker needs to run one handler invocation."""
+
+    arn: str
+    function_name: str
+    number: int
+    request_id: str
+    event: InvocationInput
+
+
+@define
+class _Live:
+    """Working state of one execution; the store holds the durable copy."""
+
+    record: ExecutionRecord
+    ops: dict[str, Operation]
+    positions: dict[str, int]
+    order: list[str]
+    events: list[Event]
+    token_seq: int
+    invocation: InvocationRecord | None = None
+    dirty: set[str] = field(factory=set)
+    updated_ids: dict[str, None] = field(factory=dict)
+    timers: dict[str, datetime] = field(factory=dict)
+    ready: set[str] = field(factory=set)
+    reinvoke: bool = False
+    retry_at: datetime | None = None
+    completion: Completion | None = None
+
+    @property
+    def deadline(self) -> datetime:
+        return self.record.start + timedelta(seconds=self.record.timeout_seconds)
+
+    @property
+    def running(self) -> bool:
+        return self.record.status is ExecutionStatus.RUNNING
+
+    def index(self, op: Operation) -> None:
+        """Keep the timer and ready indexes in step with one operation's status."""
+        self.timers.pop(op.id, None)
+        self.ready.discard(op.id)
+        if op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
+            end = op.wait_details.scheduled_end_timestamp
+            if end is not None:
+                self.timers[op.id] = end
+        elif op.type is OperationType.STEP and op.step_details is not None:
+            if op.status is OperationStatus.PENDING and op.step_details.next_attempt_timestamp is not None:
+                self.timers[op.id] = op.step_details.next_attempt_timestamp
+            elif op.status is OperationStatus.READY:
+                self.ready.add(op.id)
+
+
+class _Tx:
+    """Changes of one transition, staged until written; positions/EventIds pre-assigned."""
+
+    def __init__(self, live: _Live) -> None:
+        self.live = live
+        self.ops: dict[str, tuple[int, Operation]] = {}
+        self.events: list[Event] = []
+        self.record: ExecutionRecord | None = None
+        self.invocation: InvocationRecord | None = None
+        self.token_seq: int | None = None
+
+    def op(self, op_id: str) -> Operation | None:
+        staged = self.ops.get(op_id)
+        return staged[1] if staged is not None else self.live.ops.get(op_id)
+
+    def put(self, op: Operation) -> None:
+        staged = self.ops.get(op.id)
+        if staged is not None:
+            position = staged[0]
+        elif op.id in self.live.positions:
+            position = self.live.positions[op.id]
+        else:
+            position = len(self.live.order) + sum(1 for p, _ in self.ops.values() if p >= len(self.live.order))
+        self.ops[op.id] = (position, op)
+
+    def event(
+        self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
+    ) -> None:
+        self.events.append(
+            Event(
+                event_type=event_type,
+                event_id=len(self.live.events) + len(self.events) + 1,
+                event_timestamp=at,
+                details=details,
+                id=op.id if op is not None else None,
+                name=op.name if op is not None else None,
+                parent_id=op.parent_id if op is not None else None,
+                sub_type=op.sub_type if op is not None else None,
+            )
+        )
+
+    @property
+    def current_record(self) -> ExecutionRecord:
+        return self.record if self.record is not None else self.live.record
+
+    def change_set(self) -> ChangeSet:
+        return ChangeSet(
+            arn=self.live.record.arn,
+            operations=tuple(self.ops.values()),
+            events=tuple(self.events),
+            execution=self.record,
+            invocation=self.invocation,
+            token_seq=self.token_seq,
+        )
+
+
+class LocalService:
+    """The service: start, invoke bookkeeping, checkpoint, state, timers, history."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT,
+        page_bytes: int = DEFAULT_PAGE_BYTES,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.execution_timeout = execution_timeout
+        self.page_bytes = page_bytes
+        self._lock = threading.RLock()
+        self._live: dict[str, _Live] = {}
+        self._finished: deque[str] = deque()
+        self._listeners: list[EventListener] = []
+
+    def add_listener(self, listener: EventListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    # --- loading and committing ---------------------------------------------------
+
+    def _load(self, arn: str) -> _Live | None:
+        live = self._live.get(arn)
+        if live is not None:
+            return live
+        record = self.store.execution(arn)
+        if record is None:
+            return None
+        ops = self.store.operations(arn)
+        live = _Live(
+            record=record,
+            ops={op.id: op for op in ops},
+            positions={op.id: i for i, op in enumerate(ops)},
+            order=[op.id for op in ops],
+            events=self.store.events(arn),
+            token_seq=self.store.token_seq(arn),
+        )
+        for op in ops:
+            live.index(op)
+        live.reinvoke = live.running
+        self._live[arn] = live
+        if live.running:
+            self._close_abandoned_invocation(live)
+        return live
+
+    def _running(self, arn: str) -> _Live | None:
+        """The live state of a RUNNING execution, without loading finished ones."""
+        live = self._live.get(arn)
+        if live is not None:
+            return live if live.running else None
+        record = self.store.execution(arn)
+        if record is None or record.status is not ExecutionStatus.RUNNING:
+            return None
+        return self._load(arn)
+
+    def _close_abandoned_invocation(self, live: _Live) -> None:
+        """An invocation left open by a previous process failed when that process ended."""
+        invocations = self.store.invocations(live.record.arn)
+        if invocations and invocations[-1].end is None:
+            live.invocation = invocations[-1]
+            error = ErrorObject(error_type="Runtime.ExitError", error_message="The local backend stopped.")
+            self._finish(live, live.invocation.number, Failure(error))
+
+    def _commit(self, tx: _Tx) -> Result[None, ServiceError]:
+        try:
+            self.store.apply(tx.change_set())
+        except sqlite3.Error as exc:
+            return Failure(ServiceError("ServiceException", f"store write failed: {exc}", 500))
+        live = tx.live
+        for position, op in tx.ops.values():
+            if op.id not in live.positions:
+                live.positions[op.id] = position
+                live.order.append(op.id)
+            live.ops[op.id] = op
+            live.index(op)
+            live.dirty.add(op.id)
+        if tx.record is not None:
+            live.record = tx.record
+        if tx.token_seq is not None:
+            live.token_seq = tx.token_seq
+        live.events.extend(tx.events)
+        for event in tx.events:
+            for listener in list(self._listeners):
+                listener(live.record.arn, event)
+        if not live.running and live.invocation is None:
+            self._retire(live.record.arn)
+        return Success(None)
+
+    def _retire(self, arn: str) -> None:
+        """Keep a few finished executions warm for ``describe``; forget older ones."""
+        if arn in self._finished:
+            return
+        self._finished.append(arn)
+        while len(self._finished) > KEEP_FINISHED:
+            self._live.pop(self._finished.popleft(), None)
+
+    # --- start ------------------------------------------------------------------------
+
+    def start_execution(
+        self,
+        function_name: str,
+        payload: str | None,
+        *,
+        execution_name: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Result[str, ServiceError]:
+        """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1)."""
+        execution_id = str(uuid.uuid4())
+        name = execution_name if execution_name is not None else execution_id
+        with self._lock:
+            if self.store.execution_named(function_name, name) is not None:
+                return Failure(
+                    ServiceError(
+                        "DurableExecutionAlreadyStartedException",
+                        f"Durable execution with name {name} already exists",
+                        409,
+                    )
+                )
+            now = self.clock.now()
+            arn = execution_arn(function_name, name, execution_id)
+            timeout = timeout_seconds if timeout_seconds is not None else self.execution_timeout
+            record = ExecutionRecord(
+                arn=arn,
+                execution_id=execution_id,
+                name=name,
+                function_name=function_name,
+                input_payload=payload,
+                timeout_seconds=timeout,
+                start=now,
+            )
+            live = _Live(record=record, ops={}, positions={}, order=[], events=[], token_seq=0, reinvoke=True)
+            tx = _Tx(live)
+            tx.record = record
+            op = Operation(
+                id=execution_id,
+                type=OperationType.EXECUTION,
+                status=OperationStatus.STARTED,
+                start_timestamp=now,
+                name=name,
+                execution_details=ExecutionDetails(input_payload=payload),
+            )
+            tx.put(op)
+            details = EventDetails(input=EventInput(payload=payload, truncated=False), execution_timeout=timeout)
+            tx.event(EventType.EXECUTION_STARTED, now, details, op)
+            self._live[arn] = live
+            committed = self._commit(tx)
+            if not is_successful(committed):
+                self._live.pop(arn, None)
+                return Failure(committed.failure())
+            live.dirty.clear()
+            return Success(arn)
+
+    # --- invocations ------------------------------------------------------------------
+
+    def begin_invocation(self, arn: str) -> Result[InvocationTicket, ServiceError]:
+        """Open the next invocation: a fresh token (older ones die) and the state snapshot."""
+        with self._lock:
+            live = self._load(arn)
+            if live is None:
+                return Failure(not_found(arn))
+            if not live.running:
+                return Failure(invalid(f"Execution is {live.record.status.value}"))
+            if live.invocation is not None:
+                return Failure(invalid("An invocation is already running"))
+            now = self.clock.now()
+            number = live.record.invocation_count + 1
+            invocation = InvocationRecord(arn=arn, number=number, request_id=str(uuid.uuid4()), start=now)
+            tx = _Tx(live)
+            tx.record = attrs.evolve(live.record, invocation_count=number)
+            tx.invocation = invocation
+            tx.token_seq = live.token_seq + 1
+            committed = self._commit(tx)
+            if not is_successful(committed):
+                return Failure(committed.failure())
+            live.invocation = invocation
+            token = encode_token(TokenClaims(live.record.execution_id, number, live.token_seq))
+            event = InvocationInput(
+                durable_execution_arn=arn,
+                checkpoint_token=token,
+                initial_execution_state=self._initial_page(live),
+                updated_operation_ids=tuple(live.updated_ids),
+            )
+            live.updated_ids.clear()
+            live.dirty.clear()
+            live.reinvoke = False
+            live.retry_at = None
+            return Success(InvocationTicket(arn, live.record.function_name, number, invocation.request_id, event))
+
+    def _initial_page(self, live: _Live) -> ExecutionStatePage:
+        ops: list[Operation] = []
+        budget = self.page_bytes
+        for op_id in live.order:
+            op = live.ops[op_id]
+            size = len(json.dumps(INVOCATION.encode(op)))
+            if ops and size > budget:
+                marker = encode_marker(live.token_seq, len(ops))
+                return ExecutionStatePage(operations=tuple(ops), next_marker=marker)
+            budget -= size
+            ops.append(op)
+        return ExecutionStatePage(operations=tuple(ops))
+
+    def finish_invocation(self, ticket: InvocationTicket, outcome: Result[InvocationOutput, ErrorObject]) -> None:
+        """Record ``InvocationCompleted`` and act on the handler's output (EMULATOR.md §2.3)."""
+        with self._lock:
+            live = self._load(ticket.arn)
+            if live is None:
+                return
+            self._finish(live, ticket.number, outcome)
+
+    def _finish(self, live: _Live, number: int, outcome: Result[InvocationOutput, ErrorObject]) -> None:
+        invocation = live.invocation
+        if invocation is None or invocation.number != number:
+            return
+        now = self.clock.now()
+        verdict = self._judge(live, outcome)
+        error = verdict if isinstance(verdict, ErrorObject) else None
+        tx = _Tx(live)
+        tx.invocation = attrs.evolve(invocation, end=now, error=error)
+        details = EventDetails(
+            start_timestamp=invocation.start,
+            end_timestamp=now,
+            request_id=invocation.request_id,
+            error=EventError(payload=error, truncated=False) if error is not None else None,
+        )
+        tx.event(EventType.INVOCATION_COMPLETED, now, details)
+        live.invocation = None
+        if live.running:
+            record = live.record
+            if isinstance(verdict, Completion):
+                self._terminate(tx, verdict, now)
+            elif error is not None:
+                failures = record.failed_invocations + 1
+                if failures >= MAX_FAILED_INVOCATIONS:
+                    tx.record = attrs.evolve(record, failed_invocations=failures)
+                    self._terminate(tx, Completion(ExecutionStatus.FAILED, error=error), now)
+                else:
+                    tx.record = attrs.evolve(record, failed_invocations=failures)
+                    live.reinvoke = True
+                    live.retry_at = now + INVOCATION_RETRY_DELAY
+            elif record.failed_invocations:
+                tx.record = attrs.evolve(record, failed_invocations=0)
+        self._commit(tx)
+
+    def _judge(self, live: _Live, outcome: Result[InvocationOutput, ErrorObject]) -> Completion | ErrorObject | None:
+        """A completion, a failed-invocation error, or None for a valid PENDING."""
+        if not is_successful(outcome):
+            return outcome.failure() if live.completion is None else live.completion
+        if live.completion is not None:
+            return live.completion
+        out = outcome.unwrap()
+        if out.status is InvocationStatus.SUCCEEDED and out.error is None:
+            return Completion(ExecutionStatus.SUCCEEDED, result=out.result)
+        if out.status is InvocationStatus.FAILED and out.result is None:
+            return Completion(ExecutionStatus.FAILED, error=out.error or ErrorObject())
+        if out.status is InvocationStatus.PENDING and (live.timers or live.ready or live.reinvoke):
+            return None
+        return ErrorObject(
+            error_type="Runtime.InvalidOutput",
+            error_message=f"Invalid {out.status.value} output: nothing for the execution to wait on"
+            if out.status is InvocationStatus.PENDING
+            else f"Invalid {out.status.value} output: both Result and Error given",
+        )
+
+    def _terminate(self, tx: _Tx, completion: Completion, now: datetime) -> None:
+        live = tx.live
+        tx.record = attrs.evolve(
+            tx.current_record,
+            status=completion.status,
+            end=now,
+            result=completion.result if completion.status is ExecutionStatus.SUCCEEDED else None,
+            error=completion.error if completion.status is not ExecutionStatus.SUCCEEDED else None,
+        )
+        exec_op = tx.op(live.record.execution_id)
+        if exec_op is not None:
+            exec_op = attrs.evolve(exec_op, status=OperationStatus(completion.status.value), end_timestamp=now)
+            tx.put(exec_op)
+        if completion.status is ExecutionStatus.SUCCEEDED:
+            details = EventDetails(result=EventResult(payload=completion.result, truncated=False))
+        else:
+            details = EventDetails(error=EventError(payload=completion.error, truncated=False))
+        tx.event(_TERMINAL_EVENT[completion.status], now, details, exec_op)
+        live.timers.clear()
+        live.ready.clear()
+        live.reinvoke = False
+        live.retry_at = None
+        live.completion = None
+
+    # --- checkpoint -------------------------------------------------------------------
+
+    def _authorise(self, arn: str, token: str) -> Result[_Live, ServiceError]:
+        live = self._load(arn)
+        if live is None:
+            return Failure(not_found(arn))
+        claims = decode_token(token)
+        if claims is None or claims.execution_id != live.record.execution_id:
+            return Failure(bad_token("the token was not issued for this execution"))
+        if not live.running or live.completion is not None:
+            return Failure(bad_token(f"the execution is {live.record.status.value}"))
+        if live.invocation is None or claims.invocation != live.invocation.number:
+            return Failure(bad_token("the token belongs to an invocation that is no longer running"))
+        if claims.sequence != live.token_seq:
+            return Failure(bad_token("the token is stale"))
+        if self.clock.now() >= live.deadline:
+            self._time_out(live)
+            return Failure(bad_token(f"the execution is {live.record.status.value}"))
+        return Success(live)
+
+    def checkpoint(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        updates: Sequence[OperationUpdate],
+    ) -> Result[CheckpointOutput, ServiceError]:
+        """Validate and apply a batch, fire due timers, rotate the token, return the delta."""
+        with self._lock:
+            authorised = self._authorise(durable_execution_arn, checkpoint_token)
+            if not is_successful(authorised):
+                return Failure(authorised.failure())
+            live = authorised.unwrap()
+            invocation = live.invocation
+            assert invocation is not None
+            now = self.clock.now()
+            planned = plan_batch(updates, live.ops.get, now)
+            if not is_successful(planned):
+                return Failure(invalid(planned.failure()))
+            tx = _Tx(live)
+            completion: Completion | None = None
+            for transition in planned.unwrap():
+                if transition.completion is not None:
+                    completion = transition.completion
+                if transition.op is not None:
+                    tx.put(transition.op)
+                if transition.event_type is not None and transition.op is not None:
+                    tx.event(transition.event_type, now, transition.details, transition.op)
+            self._fire_due(tx, now, during_invocation=True)
+            committed = self._commit(tx)
+            if not is_successful(committed):
+                return Failure(committed.failure())
+            live.token_seq += 1  # durable only per invocation: tokens also name the invocation
+            delta = sorted(live.dirty, key=live.positions.__getitem__)
+            live.dirty.clear()
+            page = ExecutionStatePage(operations=tuple(live.ops[i] for i in delta))
+            if completion is not None:
+                live.completion = completion
+                return Success(CheckpointOutput(new_execution_state=page))
+            new_token = encode_token(TokenClaims(live.record.execution_id, invocation.number, live.token_seq))
+            return Success(CheckpointOutput(new_execution_state=page, checkpoint_token=new_token))
+
+    def get_execution_state(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        marker: str,
+        max_items: int = 1000,
+    ) -> Result[ExecutionStatePage, ServiceError]:
+        """A page of the operation list in creation order; never rotates the token."""
+        with self._lock:
+            authorised = self._authorise(durable_execution_arn, checkpoint_token)
+            if not is_successful(authorised):
+                return Failure(authorised.failure())
+            live = authorised.unwrap()
+            start = 0
+            if marker:
+                decoded = decode_marker(marker)
+                if decoded is None or decoded[0] != live.token_seq or not 0 <= decoded[1] <= len(live.order):
+                    return Failure(invalid("Invalid marker"))
+                start = decoded[1]
+            size = DEFAULT_STATE_ITEMS if max_items <= 0 else min(max_items, MAX_STATE_ITEMS)
+            end = min(start + size, len(live.order))
+            ops = tuple(live.ops[i] for i in live.order[start:end])
+            next_marker = encode_marker(live.token_seq, end) if end < len(live.order) else None
+            return Success(ExecutionStatePage(operations=ops, next_marker=next_marker))
+
+    # --- timers and scheduling ----------------------------------------------------------
+
+    def _fire_due(self, tx: _Tx, now: datetime, *, during_invocation: bool) -> None:
+        live = tx.live
+        due = sorted((t, live.positions[i], i) for i, t in live.timers.items() if t <= now)
+        for _, _, op_id in due:
+            op = tx.op(op_id)
+            if op is None:
+                continue
+            if op.type is OperationType.WAIT and op.status is OperationStatus.STARTED:
+                done = attrs.evolve(op, status=OperationStatus.SUCCEEDED, end_timestamp=now)
+                tx.put(done)
+                tx.event(EventType.WAIT_SUCCEEDED, now, EventDetails(duration=wait_seconds(op)), done)
+            elif op.type is OperationType.STEP and op.status is OperationStatus.PENDING and op.step_details:
+                details = attrs.evolve(op.step_details, next_attempt_timestamp=None)
+                tx.put(attrs.evolve(op, status=OperationStatus.READY, step_details=details))
+            else:
+                continue
+            if not during_invocation:
+                live.updated_ids[op_id] = None
+                live.reinvoke = True
+
+    def _time_out(self, live: _Live) -> None:
+        now = self.clock.now()
+        tx = _Tx(live)
+        message = f"Execution timed out after {live.record.timeout_seconds} seconds."
+        self._terminate(tx, Completion(ExecutionStatus.TIMED_OUT, error=ErrorObject(error_message=message)), now)
+        self._commit(tx)
+
+    def advance(self, arn: str) -> None:
+        """Fire every due timer (or the execution deadline) at the clock's current time."""
+        with self._lock:
+            live = self._running(arn)
+            if live is None or not live.running:
+                return
+            now = self.clock.now()
+            if now >= live.deadline:
+                self._time_out(live)
+                return
+            if live.invocation is not None:
+                return
+            if any(t <= now for t in live.timers.values()):
+                tx = _Tx(live)
+                self._fire_due(tx, now, during_invocation=False)
+                self._commit(tx)
+
+    def wants_invocation(self, arn: str) -> bool:
+        with self._lock:
+            live = self._running(arn)
+            if live is None or not live.running or live.invocation is not None or not live.reinvoke:
+                return False
+            return live.retry_at is None or self.clock.now() >= live.retry_at
+
+    def next_wakeup(self, arn: str) -> datetime | None:
+        """The next moment something can happen without a handler: a timer, a retry, the deadline."""
+        with self._lock:
+            live = self._running(arn)
+            if live is None or not live.running:
+                return None
+            moments = [live.deadline, *live.timers.values()]
+            if live.reinvoke and live.retry_at is not None:
+                moments.append(live.retry_at)
+            return min(moments)
+
+    # --- reads ------------------------------------------------------------------------
+
+    def execution(self, arn: str) -> Result[ExecutionRecord, ServiceError]:
+        with self._lock:
+            live = self._live.get(arn)
+            record = live.record if live is not None else self.store.execution(arn)
+            return Success(record) if record is not None else Failure(not_found(arn))
+
+    def operations(self, arn: str) -> Result[tuple[Operation, ...], ServiceError]:
+        with self._lock:
+            live = self._load(arn)
+            if live is None:
+                return Failure(not_found(arn))
+            return Success(tuple(live.ops[i] for i in live.order))
+
+    def history(self, arn: str) -> Result[tuple[Event, ...], ServiceError]:
+        with self._lock:
+            live = self._load(arn)
+            if live is None:
+                return Failure(not_found(arn))
+            return Success(tuple(live.events))
+
+    def execution_arns(self) -> list[str]:
+        with self._lock:
+            return self.store.execution_arns()

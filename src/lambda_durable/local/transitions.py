@@ -1,0 +1,294 @@
+"""What one accepted ``OperationUpdate`` does to an operation (EMULATOR.md §3.2-§3.3).
+
+Pure functions: (update, the operation as it stands, now) -> the new operation and the
+event to append, or the exact rejection message. One rule per operation type, looked up
+in ``RULES``; CALLBACK and CHAINED_INVOKE slot in there when they are implemented.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+import attrs
+from attrs import frozen
+from returns.result import Failure, Result, Success
+
+from lambda_durable.wire import (
+    API_JSON,
+    ContextDetails,
+    ErrorObject,
+    EventDetails,
+    EventError,
+    EventResult,
+    EventType,
+    ExecutionStatus,
+    Operation,
+    OperationAction,
+    OperationStatus,
+    OperationType,
+    OperationUpdate,
+    RetryDetails,
+    StepDetails,
+    WaitDetails,
+)
+
+A = OperationAction
+S = OperationStatus
+MAX_ERROR_BYTES = 32768
+
+
+@frozen
+class Completion:
+    """An execution outcome carried by an EXECUTION update (authoritative large payload)."""
+
+    status: ExecutionStatus
+    result: str | None = None
+    error: ErrorObject | None = None
+
+
+@frozen
+class Transition:
+    """The effect of one update: a new operation state and its event, or a completion."""
+
+    op: Operation | None
+    event_type: EventType | None
+    details: EventDetails = attrs.Factory(EventDetails)
+    completion: Completion | None = None
+
+
+Rule = Callable[[OperationUpdate, Operation | None, datetime], Result[Transition, str]]
+
+
+def _new(update: OperationUpdate, now: datetime, status: OperationStatus) -> Operation:
+    return Operation(
+        id=update.id,
+        type=update.type,
+        status=status,
+        start_timestamp=now,
+        parent_id=update.parent_id,
+        name=update.name,
+        sub_type=update.sub_type,
+    )
+
+
+def _result(payload: str | None) -> EventResult:
+    return EventResult(payload=payload, truncated=False)
+
+
+def _error(error: ErrorObject | None) -> EventError:
+    return EventError(payload=error, truncated=False)
+
+
+def _payload_rules(update: OperationUpdate) -> str | None:
+    if update.action is A.FAIL and update.payload is not None:
+        return "Cannot provide a Payload for FAIL action."
+    if update.action is A.SUCCEED and update.error is not None:
+        return "Cannot provide an Error for SUCCEED action."
+    return None
+
+
+# --- STEP ----------------------------------------------------------------------
+
+
+def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    action = update.action
+    if action not in (A.START, A.SUCCEED, A.FAIL, A.RETRY):
+        return Failure("Invalid action for the given operation type.")
+    status = cur.status if cur is not None else None
+    if cur is not None:
+        if action is A.START and status is not S.READY:
+            return Failure("Invalid current STEP state to start.")
+        if action in (A.SUCCEED, A.FAIL) and status not in (S.STARTED, S.READY):
+            return Failure("Invalid current STEP state to close.")
+        if action is A.RETRY and status not in (S.STARTED, S.READY):
+            return Failure("Invalid current STEP state to re-attempt.")
+    problem = _payload_rules(update)
+    if problem is not None:
+        return Failure(problem)
+    base = cur if cur is not None else _new(update, now, S.STARTED)
+    details = base.step_details or StepDetails(attempt=0)
+    attempt = details.attempt or 0
+    if action is A.START:
+        op = attrs.evolve(
+            base,
+            status=S.STARTED,
+            step_details=attrs.evolve(details, attempt=attempt, next_attempt_timestamp=None),
+        )
+        return Success(Transition(op, EventType.STEP_STARTED))
+    attempt += 1
+    if action is A.RETRY:
+        if update.step_options is None or update.step_options.next_attempt_delay_seconds < 1:
+            return Failure("Invalid StepOptions for the given action.")
+        if update.error is not None and update.payload is not None:
+            return Failure("Cannot provide both error and payload to RETRY a STEP.")
+        delay = update.step_options.next_attempt_delay_seconds
+        op = attrs.evolve(
+            base,
+            status=S.PENDING,
+            step_details=StepDetails(
+                attempt=attempt,
+                next_attempt_timestamp=now + timedelta(seconds=delay),
+                result=update.payload,
+                error=update.error,
+            ),
+        )
+        retry = RetryDetails(current_attempt=attempt, next_attempt_delay_seconds=delay)
+        if update.payload is not None:
+            return Success(
+                Transition(
+                    op,
+                    EventType.STEP_SUCCEEDED,
+                    EventDetails(result=_result(update.payload), retry_details=retry),
+                )
+            )
+        return Success(
+            Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
+        )
+    retry = RetryDetails(current_attempt=attempt)
+    if action is A.SUCCEED:
+        op = attrs.evolve(
+            base,
+            status=S.SUCCEEDED,
+            end_timestamp=now,
+            step_details=StepDetails(attempt=attempt, result=update.payload),
+        )
+        return Success(
+            Transition(op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry))
+        )
+    op = attrs.evolve(
+        base,
+        status=S.FAILED,
+        end_timestamp=now,
+        step_details=StepDetails(attempt=attempt, error=update.error),
+    )
+    return Success(Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry)))
+
+
+# --- CONTEXT -------------------------------------------------------------------
+
+
+def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    action = update.action
+    if action not in (A.START, A.SUCCEED, A.FAIL):
+        return Failure("Invalid action for the given operation type.")
+    if action is A.START:
+        if cur is not None:
+            return Failure("Cannot start a CONTEXT that already exist.")
+        op = attrs.evolve(_new(update, now, S.STARTED), context_details=ContextDetails())
+        return Success(Transition(op, EventType.CONTEXT_STARTED))
+    if cur is not None and cur.status is not S.STARTED:
+        return Failure("Invalid current CONTEXT state to close.")
+    problem = _payload_rules(update)
+    if problem is not None:
+        return Failure(problem)
+    base = cur if cur is not None else _new(update, now, S.STARTED)
+    if action is A.SUCCEED:
+        replay = update.context_options.replay_children if update.context_options is not None else False
+        op = attrs.evolve(
+            base,
+            status=S.SUCCEEDED,
+            end_timestamp=now,
+            context_details=ContextDetails(replay_children=replay, result=update.payload),
+        )
+        return Success(Transition(op, EventType.CONTEXT_SUCCEEDED, EventDetails(result=_result(update.payload))))
+    op = attrs.evolve(
+        base,
+        status=S.FAILED,
+        end_timestamp=now,
+        context_details=ContextDetails(replay_children=False, error=update.error),
+    )
+    return Success(Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error))))
+
+
+# --- WAIT ----------------------------------------------------------------------
+
+
+def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    action = update.action
+    if action is A.START:
+        if cur is not None:
+            return Failure("Cannot start a WAIT that already exist.")
+        if update.wait_options is None or update.wait_options.wait_seconds < 1:
+            return Failure("Invalid WaitOptions for the given action.")
+        seconds = update.wait_options.wait_seconds
+        end = now + timedelta(seconds=seconds)
+        op = attrs.evolve(_new(update, now, S.STARTED), wait_details=WaitDetails(scheduled_end_timestamp=end))
+        return Success(
+            Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
+        )
+    if action is A.CANCEL:
+        if cur is None or cur.status is not S.STARTED:
+            return Failure("Cannot cancel a WAIT that does not exist or has already completed.")
+        op = attrs.evolve(cur, status=S.CANCELLED, end_timestamp=now)
+        details = EventDetails(error=_error(update.error)) if update.error is not None else EventDetails()
+        return Success(Transition(op, EventType.WAIT_CANCELLED, details))
+    return Failure("Invalid action for the given operation type.")
+
+
+def wait_seconds(op: Operation) -> int:
+    """The ``WaitSeconds`` a wait was started with (its scheduled end minus its start)."""
+    details = op.wait_details
+    if details is None or details.scheduled_end_timestamp is None:
+        return 0
+    return round((details.scheduled_end_timestamp - op.start_timestamp).total_seconds())
+
+
+# --- EXECUTION -----------------------------------------------------------------
+
+
+def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    if update.action not in (A.SUCCEED, A.FAIL):
+        return Failure("Invalid action for the given operation type.")
+    problem = _payload_rules(update)
+    if problem is not None:
+        return Failure(problem)
+    if update.action is A.SUCCEED:
+        return Success(Transition(None, None, completion=Completion(ExecutionStatus.SUCCEEDED, result=update.payload)))
+    return Success(Transition(None, None, completion=Completion(ExecutionStatus.FAILED, error=update.error)))
+
+
+def _not_yet(kind: str) -> Rule:
+    def rule(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+        return Failure(f"Checkpoint for OperationType.{kind} is not implemented yet.")
+
+    return rule
+
+
+RULES: Mapping[OperationType, Rule] = {
+    OperationType.STEP: _step,
+    OperationType.CONTEXT: _context,
+    OperationType.WAIT: _wait,
+    OperationType.EXECUTION: _execution,
+    OperationType.CALLBACK: _not_yet("CALLBACK"),
+    OperationType.CHAINED_INVOKE: _not_yet("CHAINED_INVOKE"),
+}
+
+
+def _consistency(update: OperationUpdate, cur: Operation) -> str | None:
+    if update.type is not cur.type:
+        return "Inconsistent operation type."
+    if update.sub_type is not None and update.sub_type != cur.sub_type:
+        return "Inconsistent operation subtype."
+    if update.name is not None and update.name != cur.name:
+        return "Inconsistent operation name."
+    if update.parent_id is not None and update.parent_id != cur.parent_id:
+        return "Inconsistent parent operation id."
+    return None
+
+
+def apply_update(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    """Check one update against the operation's current state and compute its effect."""
+    if cur is not None and update.type is not OperationType.EXECUTION:
+        problem = _consistency(update, cur)
+        if problem is not None:
+            return Failure(problem)
+    if update.error is not None:
+        size = len(json.dumps(API_JSON.encode(update.error)).encode())
+        if size > MAX_ERROR_BYTES:
+            return Failure("Error object size must be less than 32768 bytes.")
+    rule = RULES.get(update.type)
+    if rule is None:
+        return Failure("Unknown operation type.")
+    return rule(update, cur, now)

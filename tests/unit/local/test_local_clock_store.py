@@ -1,0 +1,79 @@
+"""The clocks and the SQLite store."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from lambda_durable.local.clock import RealClock, SkippingClock
+from lambda_durable.local.store import ChangeSet, ExecutionRecord, Store
+from lambda_durable.wire import Event, EventType, ExecutionStatus, Operation, OperationStatus, OperationType
+
+
+def test_skipping_clock_jumps_without_sleeping() -> None:
+    clock = SkippingClock()
+    before = clock.now()
+    began = time.monotonic()
+    clock.sleep_until(before + timedelta(hours=5))
+    assert time.monotonic() - began < 0.1
+    assert clock.now() >= before + timedelta(hours=5)
+    assert clock.now().tzinfo is not None
+
+
+def test_skipping_clock_is_monotonic_and_can_start_later() -> None:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    clock = SkippingClock(start=start)
+    stamps = [clock.now() for _ in range(100)]
+    assert stamps == sorted(stamps) and stamps[0] >= start
+    clock.sleep_until(start - timedelta(days=1))  # the past: no effect
+    assert clock.now() >= stamps[-1]
+
+
+def test_real_clock_sleeps() -> None:
+    clock = RealClock()
+    began = time.monotonic()
+    clock.sleep_until(clock.now() + timedelta(milliseconds=50))
+    assert time.monotonic() - began >= 0.045
+
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _record(arn: str = "arn-1") -> ExecutionRecord:
+    return ExecutionRecord(arn, "id-1", "name-1", "fn", '"in"', 60, T)
+
+
+def test_store_round_trips_and_survives_reopening(tmp_path: Path) -> None:
+    path = str(tmp_path / "x.db")
+    op = Operation("id-1", OperationType.EXECUTION, OperationStatus.STARTED, T)
+    event = Event(EventType.EXECUTION_STARTED, 1, T, id="id-1")
+    store = Store(path)
+    store.apply(ChangeSet("arn-1", operations=((0, op),), events=(event,), execution=_record(), token_seq=3))
+    store.close()
+    again = Store(path)
+    assert again.execution("arn-1") == _record()
+    assert again.operations("arn-1") == [op]
+    assert again.events("arn-1") == [event]
+    assert again.token_seq("arn-1") == 3
+    assert again.execution_named("fn", "name-1") == "arn-1"
+    assert again.latest_timestamp() == T
+    done = ExecutionRecord("arn-1", "id-1", "name-1", "fn", '"in"', 60, T, ExecutionStatus.SUCCEEDED, T, "1")
+    again.apply(ChangeSet("arn-1", execution=done))
+    assert again.execution("arn-1") == done
+    mode = again._conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_failed_write_changes_nothing() -> None:
+    store = Store()
+    event = Event(EventType.EXECUTION_STARTED, 1, T)
+    store.apply(ChangeSet("arn-1", events=(event,), execution=_record()))
+    before = store.dump()
+    try:
+        store.apply(ChangeSet("arn-1", events=(Event(EventType.STEP_STARTED, 2, T), event)))
+    except Exception as exc:  # the duplicate EventId 1 violates the key
+        assert "UNIQUE" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected a constraint failure")
+    assert store.dump() == before
