@@ -1,12 +1,16 @@
 """``ExpectedLogs`` (EMULATOR.md §8.6): field matches, cardinality, before/after anchors.
 
-A log record is one JSON object the handler printed during the execution. A field
-match holds when every listed field is present and matches: strings compare after
-stripping (``/…/`` is a regex search), booleans by identity, numbers numerically.
+A log record is one JSON object the handler logged during the execution (or one line it
+printed to stdout, kept as ``{"message": line, "stream": "stdout"}``). Two entry forms
+exist: ``match: {field: value}`` (every listed field present and matching: strings
+compare after stripping, ``/…/`` is a regex search, booleans by identity, numbers
+numerically), and the upstream ``pattern: TEXT`` with ``match: contains|exact|regex``
+against the whole log line.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -29,9 +33,14 @@ class LogExpectation:
     max_count: int | None = None
     before: tuple[Fields, ...] = ()
     after: tuple[Fields, ...] = ()
+    pattern: str | None = None
+    mode: str = "contains"
 
     def substituted(self, bindings: Bindings) -> LogExpectation:
+        pattern = substitute(self.pattern, bindings) if self.pattern is not None else None
         return LogExpectation(
+            pattern=str(pattern) if pattern is not None else None,
+            mode=self.mode,
             match=_fields(substitute(self.match, bindings)),
             count=self.count,
             min_count=self.min_count,
@@ -41,7 +50,14 @@ class LogExpectation:
         )
 
     def describe(self) -> str:
+        if self.pattern is not None:
+            return f"pattern={self.pattern!r} ({self.mode})"
         return "{" + ", ".join(f"{k}: {v!r}" for k, v in self.match.items()) + "}"
+
+    def matches(self, record: Mapping[str, object]) -> bool:
+        if self.pattern is None:
+            return record_matches(self.match, record)
+        return line_matches(self.pattern, self.mode, record)
 
 
 def _fields(value: object) -> Fields:
@@ -52,9 +68,18 @@ def parse_log_expectation(raw: object) -> Result[LogExpectation, str]:
     """Read one YAML entry, rejecting shapes the validator would not understand."""
     if not isinstance(raw, Mapping):
         return Failure(f"entry is not a mapping: {raw!r}")
+    pattern = raw.get("pattern")
     match = raw.get("match")
-    if not isinstance(match, Mapping) or not match:
-        return Failure("entry needs a non-empty 'match' mapping")
+    mode = "contains"
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern:
+            return Failure(f"'pattern' must be a non-empty string, got {pattern!r}")
+        mode = "contains" if match is None else str(match)
+        if mode not in LINE_MODES:
+            return Failure(f"'match' with 'pattern' must be one of {sorted(LINE_MODES)}, got {match!r}")
+        match = {}
+    elif not isinstance(match, Mapping) or not match:
+        return Failure("entry needs a non-empty 'match' mapping or a 'pattern'")
     counts: dict[str, int | None] = {}
     for key in ("count", "min_count", "max_count"):
         value = raw.get(key)
@@ -68,11 +93,13 @@ def parse_log_expectation(raw: object) -> Result[LogExpectation, str]:
         if not isinstance(items, list) or not all(isinstance(a, Mapping) and a for a in items):
             return Failure(f"'{key}' must be a field mapping or a list of them, got {value!r}")
         anchors[key] = tuple(_fields(a) for a in items)
-    unknown = set(raw) - {"match", "count", "min_count", "max_count", "before", "after"}
+    unknown = set(raw) - {"match", "pattern", "count", "min_count", "max_count", "before", "after"}
     if unknown:
         return Failure(f"unknown keys {sorted(map(str, unknown))}")
     return Success(
         LogExpectation(
+            pattern=pattern,
+            mode=mode,
             match=_fields(match),
             count=counts["count"],
             min_count=counts["min_count"],
@@ -84,6 +111,22 @@ def parse_log_expectation(raw: object) -> Result[LogExpectation, str]:
 
 
 # --- field matching -------------------------------------------------------------
+
+LINE_MODES = frozenset({"contains", "exact", "regex"})
+
+
+def line_matches(pattern: str, mode: str, record: Mapping[str, object]) -> bool:
+    """A ``pattern`` entry against one record as the log line it would be."""
+    message = _text(record.get("message", ""))
+    line = message if record.get("stream") == "stdout" else json.dumps(record, default=str)
+    if mode == "exact":
+        return message.strip() == pattern.strip()
+    if mode == "regex":
+        try:
+            return re.search(pattern, line) is not None
+        except re.error:
+            return False
+    return pattern in line
 
 
 def field_matches(expected: object, actual: object) -> bool:
@@ -201,7 +244,7 @@ def check_log_expectation(
     index: int, expectation: LogExpectation, records: Sequence[Mapping[str, object]]
 ) -> Result[None, str]:
     """One entry against the execution's sorted records."""
-    own = [i for i, r in enumerate(records) if record_matches(expectation.match, r)]
+    own = [i for i, r in enumerate(records) if expectation.matches(r)]
     label = f"ExpectedLogs[{index}] {expectation.describe()}"
     wrong_count = _cardinality_error(expectation, len(own))
     if wrong_count is not None:

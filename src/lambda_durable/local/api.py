@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -84,8 +83,6 @@ class LocalBackend:
             self.store, self.clock, execution_timeout=execution_timeout, page_bytes=page_bytes
         )
         self._invokers: dict[str, Invoker] = {}
-        self._logs: dict[str, list[dict[str, Any]]] = {}
-        self._logs_lock = threading.Lock()
 
     def _default_clock(self, real_time: bool) -> Clock:
         if real_time:
@@ -163,8 +160,7 @@ class LocalBackend:
 
     def logs(self, arn: str) -> list[dict[str, Any]]:
         """The execution's structured log records, in the order they were emitted."""
-        with self._logs_lock:
-            return list(self._logs.get(arn, []))
+        return self.store.logs(arn)
 
     def executions(self) -> list[str]:
         """ARNs of every execution in the store, oldest first."""
@@ -198,8 +194,7 @@ class LocalBackend:
 
     def _sink(self, arn: str) -> LogSink:
         def sink(record: dict[str, Any]) -> None:
-            with self._logs_lock:
-                self._logs.setdefault(arn, []).append(record)
+            self.store.append_log(arn, record)
 
         return sink
 

@@ -16,7 +16,6 @@ import traceback
 from typing import Any
 
 from returns.pipeline import is_successful
-from returns.result import Success
 
 from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
 from lambda_durable.local.invokers import INVOCATION_TIMEOUT_SECONDS, LocalLambdaContext

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from returns.pipeline import is_successful
-from returns.result import Result, Success
+from returns.result import Result
 
 from lambda_durable.local.clock import Clock
 from lambda_durable.local.service import InvocationTicket, LocalService

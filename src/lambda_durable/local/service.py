@@ -10,6 +10,7 @@ Errors are returned as ``ServiceError`` values, never raised.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -18,14 +19,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
-from attrs import define, field, frozen
+from attrs import frozen
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import INVALID_TOKEN_PREFIX, ServiceError
 from lambda_durable.local.batch import plan_batch
 from lambda_durable.local.clock import Clock
-from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord, Store
+from lambda_durable.local.live import Live, Tx
+from lambda_durable.local.store import ExecutionRecord, InvocationRecord, Store
 from lambda_durable.local.tokens import (
     TokenClaims,
     decode_marker,
@@ -57,15 +59,17 @@ from lambda_durable.wire import (
     OperationUpdate,
 )
 
-DEFAULT_EXECUTION_TIMEOUT = 86_400
-"""Seconds of modelled time. Long enough for hour-long waits on the skipping clock; an
-execution that can never progress reaches it instantly there."""
+DEFAULT_EXECUTION_TIMEOUT = 31_622_400
+"""Seconds of modelled time: the service maximum (366 days), so day-long waits run on the
+skipping clock; an execution that can never progress reaches it instantly there."""
 INVOCATION_RETRY_DELAY = timedelta(seconds=5)
 MAX_FAILED_INVOCATIONS = 5
 DEFAULT_PAGE_BYTES = 5 * 1024 * 1024
 DEFAULT_STATE_ITEMS = 100
 MAX_STATE_ITEMS = 1000
 KEEP_FINISHED = 16
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_FUNCTION = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 _TERMINAL_EVENT = {
     ExecutionStatus.SUCCEEDED: EventType.EXECUTION_SUCCEEDED,
@@ -100,104 +104,6 @@ class InvocationTicket:
     event: InvocationInput
 
 
-@define
-class _Live:
-    """Working state of one execution; the store holds the durable copy."""
-
-    record: ExecutionRecord
-    ops: dict[str, Operation]
-    positions: dict[str, int]
-    order: list[str]
-    events: list[Event]
-    token_seq: int
-    invocation: InvocationRecord | None = None
-    dirty: set[str] = field(factory=set)
-    updated_ids: dict[str, None] = field(factory=dict)
-    timers: dict[str, datetime] = field(factory=dict)
-    ready: set[str] = field(factory=set)
-    reinvoke: bool = False
-    retry_at: datetime | None = None
-    completion: Completion | None = None
-
-    @property
-    def deadline(self) -> datetime:
-        return self.record.start + timedelta(seconds=self.record.timeout_seconds)
-
-    @property
-    def running(self) -> bool:
-        return self.record.status is ExecutionStatus.RUNNING
-
-    def index(self, op: Operation) -> None:
-        """Keep the timer and ready indexes in step with one operation's status."""
-        self.timers.pop(op.id, None)
-        self.ready.discard(op.id)
-        if op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
-            end = op.wait_details.scheduled_end_timestamp
-            if end is not None:
-                self.timers[op.id] = end
-        elif op.type is OperationType.STEP and op.step_details is not None:
-            if op.status is OperationStatus.PENDING and op.step_details.next_attempt_timestamp is not None:
-                self.timers[op.id] = op.step_details.next_attempt_timestamp
-            elif op.status is OperationStatus.READY:
-                self.ready.add(op.id)
-
-
-class _Tx:
-    """Changes of one transition, staged until written; positions/EventIds pre-assigned."""
-
-    def __init__(self, live: _Live) -> None:
-        self.live = live
-        self.ops: dict[str, tuple[int, Operation]] = {}
-        self.events: list[Event] = []
-        self.record: ExecutionRecord | None = None
-        self.invocation: InvocationRecord | None = None
-        self.token_seq: int | None = None
-
-    def op(self, op_id: str) -> Operation | None:
-        staged = self.ops.get(op_id)
-        return staged[1] if staged is not None else self.live.ops.get(op_id)
-
-    def put(self, op: Operation) -> None:
-        staged = self.ops.get(op.id)
-        if staged is not None:
-            position = staged[0]
-        elif op.id in self.live.positions:
-            position = self.live.positions[op.id]
-        else:
-            position = len(self.live.order) + sum(1 for p, _ in self.ops.values() if p >= len(self.live.order))
-        self.ops[op.id] = (position, op)
-
-    def event(
-        self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
-    ) -> None:
-        self.events.append(
-            Event(
-                event_type=event_type,
-                event_id=len(self.live.events) + len(self.events) + 1,
-                event_timestamp=at,
-                details=details,
-                id=op.id if op is not None else None,
-                name=op.name if op is not None else None,
-                parent_id=op.parent_id if op is not None else None,
-                sub_type=op.sub_type if op is not None else None,
-            )
-        )
-
-    @property
-    def current_record(self) -> ExecutionRecord:
-        return self.record if self.record is not None else self.live.record
-
-    def change_set(self) -> ChangeSet:
-        return ChangeSet(
-            arn=self.live.record.arn,
-            operations=tuple(self.ops.values()),
-            events=tuple(self.events),
-            execution=self.record,
-            invocation=self.invocation,
-            token_seq=self.token_seq,
-        )
-
-
 class LocalService:
     """The service: start, invoke bookkeeping, checkpoint, state, timers, history."""
 
@@ -214,7 +120,7 @@ class LocalService:
         self.execution_timeout = execution_timeout
         self.page_bytes = page_bytes
         self._lock = threading.RLock()
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, Live] = {}
         self._finished: deque[str] = deque()
         self._listeners: list[EventListener] = []
 
@@ -224,7 +130,7 @@ class LocalService:
 
     # --- loading and committing ---------------------------------------------------
 
-    def _load(self, arn: str) -> _Live | None:
+    def _load(self, arn: str) -> Live | None:
         live = self._live.get(arn)
         if live is not None:
             return live
@@ -232,7 +138,7 @@ class LocalService:
         if record is None:
             return None
         ops = self.store.operations(arn)
-        live = _Live(
+        live = Live(
             record=record,
             ops={op.id: op for op in ops},
             positions={op.id: i for i, op in enumerate(ops)},
@@ -248,7 +154,7 @@ class LocalService:
             self._close_abandoned_invocation(live)
         return live
 
-    def _running(self, arn: str) -> _Live | None:
+    def _running(self, arn: str) -> Live | None:
         """The live state of a RUNNING execution, without loading finished ones."""
         live = self._live.get(arn)
         if live is not None:
@@ -258,7 +164,7 @@ class LocalService:
             return None
         return self._load(arn)
 
-    def _close_abandoned_invocation(self, live: _Live) -> None:
+    def _close_abandoned_invocation(self, live: Live) -> None:
         """An invocation left open by a previous process failed when that process ended."""
         invocations = self.store.invocations(live.record.arn)
         if invocations and invocations[-1].end is None:
@@ -266,7 +172,7 @@ class LocalService:
             error = ErrorObject(error_type="Runtime.ExitError", error_message="The local backend stopped.")
             self._finish(live, live.invocation.number, Failure(error))
 
-    def _commit(self, tx: _Tx) -> Result[None, ServiceError]:
+    def _commit(self, tx: Tx) -> Result[None, ServiceError]:
         try:
             self.store.apply(tx.change_set())
         except sqlite3.Error as exc:
@@ -312,6 +218,10 @@ class LocalService:
         """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1)."""
         execution_id = str(uuid.uuid4())
         name = execution_name if execution_name is not None else execution_id
+        if not _NAME.fullmatch(name):
+            return Failure(invalid(f"Invalid execution name {name!r}: 1-64 characters of [a-zA-Z0-9-_]"))
+        if not _FUNCTION.fullmatch(function_name):
+            return Failure(invalid(f"Invalid function name {function_name!r}: 1-64 characters of [a-zA-Z0-9-_]"))
         with self._lock:
             if self.store.execution_named(function_name, name) is not None:
                 return Failure(
@@ -333,8 +243,8 @@ class LocalService:
                 timeout_seconds=timeout,
                 start=now,
             )
-            live = _Live(record=record, ops={}, positions={}, order=[], events=[], token_seq=0, reinvoke=True)
-            tx = _Tx(live)
+            live = Live(record=record, ops={}, positions={}, order=[], events=[], token_seq=0, reinvoke=True)
+            tx = Tx(live)
             tx.record = record
             op = Operation(
                 id=execution_id,
@@ -370,7 +280,7 @@ class LocalService:
             now = self.clock.now()
             number = live.record.invocation_count + 1
             invocation = InvocationRecord(arn=arn, number=number, request_id=str(uuid.uuid4()), start=now)
-            tx = _Tx(live)
+            tx = Tx(live)
             tx.record = attrs.evolve(live.record, invocation_count=number)
             tx.invocation = invocation
             tx.token_seq = live.token_seq + 1
@@ -391,14 +301,19 @@ class LocalService:
             live.retry_at = None
             return Success(InvocationTicket(arn, live.record.function_name, number, invocation.request_id, event))
 
-    def _initial_page(self, live: _Live) -> ExecutionStatePage:
+    @staticmethod
+    def _invocation_number(live: Live) -> int:
+        """Markers are good for the whole invocation that received them."""
+        return live.invocation.number if live.invocation is not None else 0
+
+    def _initial_page(self, live: Live) -> ExecutionStatePage:
         ops: list[Operation] = []
         budget = self.page_bytes
         for op_id in live.order:
             op = live.ops[op_id]
             size = len(json.dumps(INVOCATION.encode(op)))
             if ops and size > budget:
-                marker = encode_marker(live.token_seq, len(ops))
+                marker = encode_marker(self._invocation_number(live), len(ops))
                 return ExecutionStatePage(operations=tuple(ops), next_marker=marker)
             budget -= size
             ops.append(op)
@@ -412,14 +327,17 @@ class LocalService:
                 return
             self._finish(live, ticket.number, outcome)
 
-    def _finish(self, live: _Live, number: int, outcome: Result[InvocationOutput, ErrorObject]) -> None:
+    def _finish(self, live: Live, number: int, outcome: Result[InvocationOutput, ErrorObject]) -> None:
         invocation = live.invocation
         if invocation is None or invocation.number != number:
             return
         now = self.clock.now()
         verdict = self._judge(live, outcome)
-        error = verdict if isinstance(verdict, ErrorObject) else None
-        tx = _Tx(live)
+        if isinstance(verdict, ErrorObject):
+            error: ErrorObject | None = verdict
+        else:  # a crash after an EXECUTION checkpoint still completes, but it was a crash
+            error = None if is_successful(outcome) else outcome.failure()
+        tx = Tx(live)
         tx.invocation = attrs.evolve(invocation, end=now, error=error)
         details = EventDetails(
             start_timestamp=invocation.start,
@@ -433,20 +351,23 @@ class LocalService:
             record = live.record
             if isinstance(verdict, Completion):
                 self._terminate(tx, verdict, now)
-            elif error is not None:
+            elif verdict is not None:
                 failures = record.failed_invocations + 1
                 if failures >= MAX_FAILED_INVOCATIONS:
                     tx.record = attrs.evolve(record, failed_invocations=failures)
-                    self._terminate(tx, Completion(ExecutionStatus.FAILED, error=error), now)
+                    self._terminate(tx, Completion(ExecutionStatus.FAILED, error=verdict), now)
                 else:
                     tx.record = attrs.evolve(record, failed_invocations=failures)
                     live.reinvoke = True
                     live.retry_at = now + INVOCATION_RETRY_DELAY
-            elif record.failed_invocations:
-                tx.record = attrs.evolve(record, failed_invocations=0)
+            else:
+                if live.ready:  # a step the handler may start now: no reason to wait
+                    live.reinvoke = True
+                if record.failed_invocations:
+                    tx.record = attrs.evolve(record, failed_invocations=0)
         self._commit(tx)
 
-    def _judge(self, live: _Live, outcome: Result[InvocationOutput, ErrorObject]) -> Completion | ErrorObject | None:
+    def _judge(self, live: Live, outcome: Result[InvocationOutput, ErrorObject]) -> Completion | ErrorObject | None:
         """A completion, a failed-invocation error, or None for a valid PENDING."""
         if not is_successful(outcome):
             return outcome.failure() if live.completion is None else live.completion
@@ -466,7 +387,7 @@ class LocalService:
             else f"Invalid {out.status.value} output: both Result and Error given",
         )
 
-    def _terminate(self, tx: _Tx, completion: Completion, now: datetime) -> None:
+    def _terminate(self, tx: Tx, completion: Completion, now: datetime) -> None:
         live = tx.live
         tx.record = attrs.evolve(
             tx.current_record,
@@ -492,7 +413,7 @@ class LocalService:
 
     # --- checkpoint -------------------------------------------------------------------
 
-    def _authorise(self, arn: str, token: str) -> Result[_Live, ServiceError]:
+    def _authorise(self, arn: str, token: str) -> Result[Live, ServiceError]:
         live = self._load(arn)
         if live is None:
             return Failure(not_found(arn))
@@ -528,7 +449,7 @@ class LocalService:
             planned = plan_batch(updates, live.ops.get, now)
             if not is_successful(planned):
                 return Failure(invalid(planned.failure()))
-            tx = _Tx(live)
+            tx = Tx(live)
             completion: Completion | None = None
             for transition in planned.unwrap():
                 if transition.completion is not None:
@@ -567,18 +488,18 @@ class LocalService:
             start = 0
             if marker:
                 decoded = decode_marker(marker)
-                if decoded is None or decoded[0] != live.token_seq or not 0 <= decoded[1] <= len(live.order):
+                if decoded is None or decoded[0] != self._invocation_number(live) or not 0 <= decoded[1] <= len(live.order):
                     return Failure(invalid("Invalid marker"))
                 start = decoded[1]
             size = DEFAULT_STATE_ITEMS if max_items <= 0 else min(max_items, MAX_STATE_ITEMS)
             end = min(start + size, len(live.order))
             ops = tuple(live.ops[i] for i in live.order[start:end])
-            next_marker = encode_marker(live.token_seq, end) if end < len(live.order) else None
+            next_marker = encode_marker(self._invocation_number(live), end) if end < len(live.order) else None
             return Success(ExecutionStatePage(operations=ops, next_marker=next_marker))
 
     # --- timers and scheduling ----------------------------------------------------------
 
-    def _fire_due(self, tx: _Tx, now: datetime, *, during_invocation: bool) -> None:
+    def _fire_due(self, tx: Tx, now: datetime, *, during_invocation: bool) -> None:
         live = tx.live
         due = sorted((t, live.positions[i], i) for i, t in live.timers.items() if t <= now)
         for _, _, op_id in due:
@@ -598,9 +519,9 @@ class LocalService:
                 live.updated_ids[op_id] = None
                 live.reinvoke = True
 
-    def _time_out(self, live: _Live) -> None:
+    def _time_out(self, live: Live) -> None:
         now = self.clock.now()
-        tx = _Tx(live)
+        tx = Tx(live)
         message = f"Execution timed out after {live.record.timeout_seconds} seconds."
         self._terminate(tx, Completion(ExecutionStatus.TIMED_OUT, error=ErrorObject(error_message=message)), now)
         self._commit(tx)
@@ -618,7 +539,7 @@ class LocalService:
             if live.invocation is not None:
                 return
             if any(t <= now for t in live.timers.values()):
-                tx = _Tx(live)
+                tx = Tx(live)
                 self._fire_due(tx, now, during_invocation=False)
                 self._commit(tx)
 

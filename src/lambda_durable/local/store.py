@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from attrs import frozen
 
@@ -66,6 +67,12 @@ CREATE TABLE IF NOT EXISTS invocations (
     error TEXT,
     PRIMARY KEY (arn, number)
 );
+CREATE TABLE IF NOT EXISTS logs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_by_arn ON logs (arn, seq);
 """
 
 
@@ -186,6 +193,11 @@ class Store:
             if change.token_seq is not None:
                 conn.execute("UPDATE executions SET token_seq = ? WHERE arn = ?", (change.token_seq, change.arn))
 
+    def append_log(self, arn: str, record: dict[str, Any]) -> None:
+        """Keep one structured handler log record (its own small transaction)."""
+        with self._lock:
+            self._conn.execute("INSERT INTO logs (arn, data) VALUES (?, ?)", (arn, json.dumps(record)))
+
     @staticmethod
     def _put_execution(conn: sqlite3.Connection, rec: ExecutionRecord) -> None:
         conn.execute(
@@ -293,6 +305,11 @@ class Store:
         stamps = [datetime.fromisoformat(v) for v in row if v is not None]
         return max(stamps) if stamps else None
 
+    def logs(self, arn: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT data FROM logs WHERE arn = ? ORDER BY seq", (arn,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def invocations(self, arn: str) -> list[InvocationRecord]:
         with self._lock:
             rows = self._conn.execute(
@@ -311,7 +328,7 @@ class Store:
         """A deterministic text image of every table (tests compare before/after)."""
         with self._lock:
             parts = []
-            for table in ("executions", "operations", "events", "invocations"):
+            for table in ("executions", "operations", "events", "invocations", "logs"):
                 rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
                 parts.append(json.dumps([table, rows], default=str))
         return "\n".join(parts)

@@ -49,13 +49,13 @@ def decode_token(token: str) -> TokenClaims | None:
         return None
 
 
-def encode_marker(sequence: int, index: int) -> str:
-    return f"{sequence}:{index}"
+def encode_marker(invocation: int, index: int) -> str:
+    return f"{invocation}:{index}"
 
 
 def decode_marker(marker: str) -> tuple[int, int] | None:
     try:
-        sequence, index = marker.split(":")
-        return int(sequence), int(index)
+        invocation, index = marker.split(":")
+        return int(invocation), int(index)
     except ValueError:
         return None

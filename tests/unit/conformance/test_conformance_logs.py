@@ -136,3 +136,28 @@ def test_malformed_entries_are_rejected() -> None:
     assert not is_successful(parse_log_expectation({"match": {"a": 1}, "count": True}))
     assert not is_successful(parse_log_expectation({"match": {"a": 1}, "after": "x"}))
     assert not is_successful(parse_log_expectation({"match": {"a": 1}, "cuont": 1}))
+
+
+# --- upstream "pattern" entries ---------------------------------------------------
+
+PRINTED: list[Mapping[str, object]] = [
+    rec(1, message="abc123", stream="stdout"),
+    rec(2, message="Greeting step started for: abc123", level="INFO"),
+    rec(3, message="abc123", stream="stdout"),
+]
+
+
+def test_pattern_contains_counts_printed_and_logged_lines() -> None:
+    assert check([{"pattern": "abc123", "count": 3}], PRINTED) is None
+    assert check([{"pattern": "abc123", "count": 2}], PRINTED) is not None
+
+
+def test_pattern_exact_and_regex_modes() -> None:
+    assert check([{"pattern": "abc123", "match": "exact", "count": 2}], PRINTED) is None
+    assert check([{"pattern": r"started for: \w+", "match": "regex", "count": 1}], PRINTED) is None
+    assert check([{"pattern": r"^abc\d+$", "match": "regex", "count": 2}], PRINTED) is None
+
+
+def test_pattern_entries_are_validated() -> None:
+    assert not is_successful(parse_log_expectation({"pattern": ""}))
+    assert not is_successful(parse_log_expectation({"pattern": "x", "match": "fuzzy"}))

@@ -262,6 +262,8 @@ def test_arn_format_and_names() -> None:
         assert arn.startswith("arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/run-1/")
         with pytest.raises(ValueError, match="already"):
             backend.start("orders", "{}", execution_name="run-1")
+        with pytest.raises(ValueError, match="Invalid execution name"):
+            backend.start("orders", "{}", execution_name="has space")
         with pytest.raises(ValueError, match="no function"):
             backend.start("missing", "{}")
         assert backend.describe(arn).status is ExecutionStatus.RUNNING
@@ -325,3 +327,15 @@ def test_an_invocation_left_open_by_a_dead_process_fails_on_restart(tmp_path: Pa
     assert error is not None and error.payload is not None
     assert error.payload.error_type == "Runtime.ExitError"
     _check_numbering(outcome.events)
+
+
+def test_logs_survive_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "logs.db")
+    with LocalBackend(db) as first:
+        first.register("fn", logs_things)
+        arn = first.start("fn", None)
+        first.run_until_settled(arn)
+        kept = first.logs(arn)
+    with LocalBackend(db) as second:
+        assert second.logs(arn) == kept
+        assert len(kept) == 22

@@ -32,7 +32,7 @@ from lambda_durable.wire import (
     OperationUpdate,
     StepOptions,
 )
-from returns.result import Success
+from returns.result import Failure, Success
 
 
 def _open(service: LocalService, arn: str) -> Session:
@@ -366,9 +366,13 @@ def test_state_pages_with_markers(env: Env) -> None:
     assert ids == [arn.split("/")[-1], "s0", "s1", "s2", "s3", "s4"]
     error = service.get_execution_state(arn, session.token, "bogus", 2).failure()
     assert error.message == "Invalid marker"
-    session.checkpoint()
-    stale_marker = service.get_execution_state(arn, session.token, marker, 2)
-    assert stale_marker.failure().message == "Invalid marker"
+    session.checkpoint()  # a marker stays good for the whole invocation
+    assert service.get_execution_state(arn, session.token, marker, 2).unwrap().operations[0].id == "s3"
+    assert session.ticket is not None
+    service.finish_invocation(session.ticket, Success(InvocationOutput(InvocationStatus.SUCCEEDED, result="1")))
+    assert service.get_execution_state(arn, session.token, marker, 2).failure().message.startswith(
+        INVALID_TOKEN_PREFIX
+    )
 
 
 def test_initial_state_is_cut_to_the_page_budget() -> None:
@@ -419,3 +423,19 @@ def test_execution_update_completes_with_the_checkpointed_payload(env: Env) -> N
         "InvocationCompleted",
         "ExecutionSucceeded",
     ]
+
+
+def test_a_crash_after_an_execution_checkpoint_still_completes(env: Env) -> None:
+    service, _, arn, session = env
+    fail = OperationUpdate(
+        id="execution-result-2", type=OperationType.EXECUTION, action=A.FAIL, error=ErrorObject("Big", "err")
+    )
+    assert session.checkpoint(fail).checkpoint_token is None
+    assert session.ticket is not None
+    service.finish_invocation(session.ticket, Failure(ErrorObject("Runtime.ExitError", "died")))
+    events = service.history(arn).unwrap()
+    assert kinds(events) == ["ExecutionStarted", "InvocationCompleted", "ExecutionFailed"]
+    crashed = events[1].details.error
+    assert crashed is not None and crashed.payload == ErrorObject("Runtime.ExitError", "died")
+    record = service.execution(arn).unwrap()
+    assert record.status.value == "FAILED" and record.error == ErrorObject("Big", "err")

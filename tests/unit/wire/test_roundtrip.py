@@ -3,7 +3,8 @@
 For every model and each converter (INVOCATION, API_JSON, PYTHON):
 ``decode(cls, encode(x)) == Success(x)``; the JSON converters' output survives
 ``json.dumps``/``json.loads``. Malformed payloads give ``Failure(WireDecodeError)`` with a
-message naming the problem, never an exception.
+message naming the problem, never an exception. Random pages, checkpoint outputs and
+updates also go through botocore's own parser and parameter validator.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import botocore.session
 import pytest
+from botocore.model import StructureShape
+from botocore.parsers import RestJSONParser
+from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
@@ -519,3 +524,48 @@ def _fuzz(
 def test_decode_of_a_damaged_payload_never_raises(converter_name: str, model: str, data: st.DataObject) -> None:
     path, new, result = _fuzz(CONVERTERS[converter_name], model, data)
     assert isinstance(result, (Success, Failure)), (path, new)
+
+
+# --- random models through botocore's own model ---------------------------------------------------
+
+_LAMBDA = botocore.session.get_session().get_service_model("lambda")
+
+
+def _shape(operation: str, side: str) -> StructureShape:
+    model = _LAMBDA.operation_model(operation)
+    shape = model.input_shape if side == "input" else model.output_shape
+    assert shape is not None
+    return shape
+
+
+def _botocore_parse(operation: str, body: object) -> dict[str, Any]:
+    response = {"body": json.dumps(body).encode("utf-8"), "headers": {}, "status_code": 200}
+    parsed: dict[str, Any] = RestJSONParser().parse(response, _shape(operation, "output"))
+    parsed.pop("ResponseMetadata", None)
+    return parsed
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(page=pages(timestamps_us))
+def test_random_state_pages_round_trip_through_botocore_parser(page: ExecutionStatePage) -> None:
+    parsed = _botocore_parse("GetDurableExecutionState", API_JSON.encode(page))
+    assert PYTHON.decode(ExecutionStatePage, parsed) == Success(page)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(output=checkpoint_outputs(timestamps_us))
+def test_random_checkpoint_outputs_round_trip_through_botocore_parser(output: CheckpointOutput) -> None:
+    parsed = _botocore_parse("CheckpointDurableExecution", API_JSON.encode(output))
+    assert PYTHON.decode(CheckpointOutput, parsed) == Success(output)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(updates=st.lists(operation_updates, min_size=1, max_size=5))
+def test_random_updates_within_field_limits_pass_botocore_validation(updates: list[OperationUpdate]) -> None:
+    params = {
+        "DurableExecutionArn": "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/e/i",
+        "CheckpointToken": "dG9rZW4=",
+        "Updates": [PYTHON.encode(u) for u in updates],
+    }
+    report = ParamValidator().validate(params, _shape("CheckpointDurableExecution", "input")).generate_report()
+    assert report == ""

@@ -1,0 +1,125 @@
+"""Working state of one running execution, and the staging area of one transition.
+
+``Live`` mirrors what the store holds for an execution plus the indexes the service
+needs in O(1) (timers, ready steps, the checkpoint delta); ``Tx`` collects one
+transition's changes with their positions and EventIds, to be written in one
+transaction and only then merged into ``Live``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from attrs import define, field
+
+from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord
+from lambda_durable.local.transitions import Completion
+from lambda_durable.wire import (
+    Event,
+    EventDetails,
+    EventType,
+    ExecutionStatus,
+    Operation,
+    OperationStatus,
+    OperationType,
+)
+
+
+@define
+class Live:
+    """Working state of one execution; the store holds the durable copy."""
+
+    record: ExecutionRecord
+    ops: dict[str, Operation]
+    positions: dict[str, int]
+    order: list[str]
+    events: list[Event]
+    token_seq: int
+    invocation: InvocationRecord | None = None
+    dirty: set[str] = field(factory=set)
+    updated_ids: dict[str, None] = field(factory=dict)
+    timers: dict[str, datetime] = field(factory=dict)
+    ready: set[str] = field(factory=set)
+    reinvoke: bool = False
+    retry_at: datetime | None = None
+    completion: Completion | None = None
+
+    @property
+    def deadline(self) -> datetime:
+        return self.record.start + timedelta(seconds=self.record.timeout_seconds)
+
+    @property
+    def running(self) -> bool:
+        return self.record.status is ExecutionStatus.RUNNING
+
+    def index(self, op: Operation) -> None:
+        """Keep the timer and ready indexes in step with one operation's status."""
+        self.timers.pop(op.id, None)
+        self.ready.discard(op.id)
+        if op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
+            end = op.wait_details.scheduled_end_timestamp
+            if end is not None:
+                self.timers[op.id] = end
+        elif op.type is OperationType.STEP and op.step_details is not None:
+            if op.status is OperationStatus.PENDING and op.step_details.next_attempt_timestamp is not None:
+                self.timers[op.id] = op.step_details.next_attempt_timestamp
+            elif op.status is OperationStatus.READY:
+                self.ready.add(op.id)
+
+
+class Tx:
+    """Changes of one transition, staged until written; positions/EventIds pre-assigned."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.ops: dict[str, tuple[int, Operation]] = {}
+        self.events: list[Event] = []
+        self.record: ExecutionRecord | None = None
+        self.invocation: InvocationRecord | None = None
+        self.token_seq: int | None = None
+        self._new_ops = 0
+
+    def op(self, op_id: str) -> Operation | None:
+        staged = self.ops.get(op_id)
+        return staged[1] if staged is not None else self.live.ops.get(op_id)
+
+    def put(self, op: Operation) -> None:
+        staged = self.ops.get(op.id)
+        if staged is not None:
+            position = staged[0]
+        elif op.id in self.live.positions:
+            position = self.live.positions[op.id]
+        else:
+            position = len(self.live.order) + self._new_ops
+            self._new_ops += 1
+        self.ops[op.id] = (position, op)
+
+    def event(
+        self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
+    ) -> None:
+        self.events.append(
+            Event(
+                event_type=event_type,
+                event_id=len(self.live.events) + len(self.events) + 1,
+                event_timestamp=at,
+                details=details,
+                id=op.id if op is not None else None,
+                name=op.name if op is not None else None,
+                parent_id=op.parent_id if op is not None else None,
+                sub_type=op.sub_type if op is not None else None,
+            )
+        )
+
+    @property
+    def current_record(self) -> ExecutionRecord:
+        return self.record if self.record is not None else self.live.record
+
+    def change_set(self) -> ChangeSet:
+        return ChangeSet(
+            arn=self.live.record.arn,
+            operations=tuple(self.ops.values()),
+            events=tuple(self.events),
+            execution=self.record,
+            invocation=self.invocation,
+            token_seq=self.token_seq,
+        )
