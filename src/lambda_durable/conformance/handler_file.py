@@ -7,8 +7,6 @@ an isolated (crash-simulating) invocation re-imports in its own process.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +14,8 @@ from typing import Any
 
 from attrs import frozen
 from returns.result import Failure, Result, Success
+
+from lambda_durable.local.handler_ref import module_from_file
 
 Handler = Callable[[Any, Any], Any]
 """A Lambda-style handler ``(event, context) -> output``, durable or plain."""
@@ -31,24 +31,6 @@ class HandlerFile:
     path: Path
     handlers: Mapping[str, Handler]
     functions: Mapping[str, Handler]
-
-
-def _import_by_path(path: Path) -> ModuleType:
-    name = f"_lambda_durable_conformance_handlers_{abs(hash(str(path)))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
 
 
 def _handler_map(module: ModuleType, attribute: str, required: bool) -> Result[dict[str, Handler], str]:
@@ -68,12 +50,14 @@ def load_handler_file(path: Path) -> Result[HandlerFile, str]:
     resolved = path.resolve()
     if not resolved.is_file():
         return Failure(f"handlers file not found: {path}")
-    try:
-        module = _import_by_path(resolved)
-    except Exception as exc:  # the user's module may raise anything while importing
-        return Failure(f"cannot import handlers file {path}: {type(exc).__name__}: {exc}")
+    return module_from_file(resolved, fresh=True).alt(lambda message: f"handlers file: {message}").bind(
+        lambda module: _read_maps(module, resolved)
+    ).alt(lambda message: f"{path}: {message}")
+
+
+def _read_maps(module: ModuleType, resolved: Path) -> Result[HandlerFile, str]:
     return _handler_map(module, HANDLERS_ATTRIBUTE, required=True).bind(
         lambda handlers: _handler_map(module, FUNCTIONS_ATTRIBUTE, required=False).map(
             lambda functions: HandlerFile(resolved, handlers, functions)
         )
-    ).alt(lambda message: f"{path}: {message}")
+    )

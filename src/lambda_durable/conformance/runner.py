@@ -35,7 +35,7 @@ _CRASH_WORDS = ("runtime.exiterror", "process.exit", "os._exit", "crash")
 
 def local_backend() -> Backend:
     """A fresh in-memory backend on a virtual clock (waits are skipped)."""
-    return LocalBackend(db=None, real_time=False)
+    return LocalBackend(db=None, real_time=False, keep_stdout=True)
 
 
 def function_name(requirement_id: str) -> str:

@@ -72,6 +72,7 @@ class LocalBackend:
         clock: Clock | None = None,
         execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT,
         page_bytes: int = DEFAULT_PAGE_BYTES,
+        keep_stdout: bool = False,
     ) -> None:
         path = db if db is not None else ":memory:"
         if path != ":memory:":
@@ -83,6 +84,8 @@ class LocalBackend:
             self.store, self.clock, execution_timeout=execution_timeout, page_bytes=page_bytes
         )
         self._invokers: dict[str, Invoker] = {}
+        self._keep_stdout = keep_stdout
+        """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
 
     def _default_clock(self, real_time: bool) -> Clock:
         if real_time:
@@ -100,15 +103,15 @@ class LocalBackend:
             ref = Success(handler) if isinstance(handler, HandlerRef) else HandlerRef.of(handler)
             if not is_successful(ref):
                 raise ValueError(ref.failure())
-            self._invokers[name] = ProcessInvoker(ref.unwrap())
+            self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout)
             return
         if isinstance(handler, HandlerRef):
             resolved = resolve_handler(handler)
             if not is_successful(resolved):
                 raise ValueError(resolved.failure())
-            self._invokers[name] = InProcessInvoker(resolved.unwrap())
+            self._invokers[name] = InProcessInvoker(resolved.unwrap(), self._keep_stdout)
             return
-        self._invokers[name] = InProcessInvoker(handler)
+        self._invokers[name] = InProcessInvoker(handler, self._keep_stdout)
 
     # --- executions -----------------------------------------------------------------------
 

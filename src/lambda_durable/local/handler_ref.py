@@ -70,18 +70,23 @@ class HandlerRef:
         return Success(cls(str(Path(path).resolve()), name))
 
 
-def _module_from_file(path: Path) -> Result[ModuleType, str]:
+def module_from_file(path: Path, *, fresh: bool = False) -> Result[ModuleType, str]:
+    """Import a Python file under a name that is the same in every process (its stem,
+    or a digest of its path when the stem is taken), so tags naming its classes resolve.
+    ``fresh`` runs the file again even if this process imported it before."""
     if not path.is_file():
         return Failure(f"no such file: {path}")
     resolved = path.resolve()
     name = resolved.stem
     existing = sys.modules.get(name)
     if existing is not None and getattr(existing, "__file__", None) == str(resolved):
-        return Success(existing)
+        if not fresh:
+            return Success(existing)
+        existing = None
     if existing is not None or not name.isidentifier():
         digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
         name = f"_handler_{digest}"
-        if name in sys.modules:
+        if name in sys.modules and not fresh:
             return Success(sys.modules[name])
     spec = importlib.util.spec_from_file_location(name, resolved)
     if spec is None or spec.loader is None:
@@ -115,7 +120,7 @@ def _module(name: str) -> Result[ModuleType, str]:
 
 def resolve_handler(ref: HandlerRef) -> Result[Handler, str]:
     """Import the target and fetch the handler it names."""
-    loaded = _module_from_file(Path(ref.target)) if ref.is_file else _module(ref.target)
+    loaded = module_from_file(Path(ref.target)) if ref.is_file else _module(ref.target)
     if not is_successful(loaded):
         return Failure(loaded.failure())
     module = loaded.unwrap()

@@ -8,6 +8,7 @@ The handler reaches the service through ``context.durable_service_client``.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 import traceback
 from typing import Any, Protocol
 
@@ -16,7 +17,7 @@ from returns.result import Failure, Result
 
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.local.handler_ref import Handler
-from lambda_durable.local.logs import LogSink, capture_logs
+from lambda_durable.local.logs import LogSink, capture_logs, capture_stdout
 from lambda_durable.local.service import InvocationTicket
 from lambda_durable.local.tokens import function_arn
 from lambda_durable.wire import INVOCATION, ErrorObject, InvocationOutput
@@ -81,13 +82,15 @@ class InProcessInvoker:
     """Calls the handler directly with the JSON event and a local Lambda context."""
 
     handler: Handler
+    keep_stdout: bool = False
 
     def invoke(
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
     ) -> Result[InvocationOutput, ErrorObject]:
         event: dict[str, Any] = INVOCATION.encode(ticket.event)
         context = LocalLambdaContext.for_ticket(ticket, client)
-        with capture_logs(ticket.arn, sink):
+        printed = capture_stdout(ticket.arn, sink) if self.keep_stdout else nullcontext()
+        with capture_logs(ticket.arn, sink), printed:
             try:
                 output: object = self.handler(event, context)
             except (Exception, SystemExit) as exc:

@@ -21,7 +21,7 @@ from returns.result import Failure, Result
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.local.handler_ref import HandlerRef
 from lambda_durable.local.invokers import INVOCATION_TIMEOUT_SECONDS, validate_output
-from lambda_durable.local.logs import LogSink, parse_log_line
+from lambda_durable.local.logs import LogSink, parse_log_line, stdout_record
 from lambda_durable.local.rpc import send, serve_request
 from lambda_durable.local.service import InvocationTicket
 from lambda_durable.local.tokens import function_arn
@@ -35,6 +35,14 @@ def _pump_stderr(stream: IO[str], sink: LogSink) -> None:
             sink(record)
         else:
             sys.stderr.write(line)
+    stream.close()
+
+
+def _pump_stdout(stream: IO[str], arn: str, sink: LogSink, keep: bool) -> None:
+    for line in stream:
+        sys.stdout.write(line)
+        if keep:
+            sink(stdout_record(arn, line))
     stream.close()
 
 
@@ -52,6 +60,7 @@ class ProcessInvoker:
 
     ref: HandlerRef
     python: str = sys.executable
+    keep_stdout: bool = False
 
     def invoke(
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
@@ -63,6 +72,7 @@ class ProcessInvoker:
                 [self.python, "-m", "lambda_durable.local.child", str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
@@ -72,9 +82,13 @@ class ProcessInvoker:
             return Failure(ErrorObject(error_type="Runtime.StartError", error_message=str(exc)))
         os.close(to_child_r)
         os.close(from_child_w)
-        assert proc.stderr is not None
+        assert proc.stderr is not None and proc.stdout is not None
         pump = threading.Thread(target=_pump_stderr, args=(proc.stderr, sink), daemon=True)
         pump.start()
+        printed = threading.Thread(
+            target=_pump_stdout, args=(proc.stdout, ticket.arn, sink, self.keep_stdout), daemon=True
+        )
+        printed.start()
         with os.fdopen(to_child_w, "w") as to_child, os.fdopen(from_child_r, "r") as from_child:
             final = self._converse(ticket, client, to_child, from_child)
         try:
@@ -83,6 +97,7 @@ class ProcessInvoker:
             proc.kill()
             returncode = proc.wait()
         pump.join(timeout=5)
+        printed.join(timeout=5)
         if final is None:
             return Failure(exit_error(ticket.request_id, returncode))
         return final

@@ -4,7 +4,9 @@ Only records that carry an ``executionArn`` attribute are kept (the SDK's replay
 logger adds it as ``extra``); each becomes a JSON dict of ``message``, ``level``,
 ``timestamp``, ``logger`` and every extra field. In-process the records are caught by a
 handler on the root logger for the duration of one invocation; a child process writes
-them as JSON lines on its stderr and the parent reads them back.
+them as JSON lines on its stderr and the parent reads them back. Lines the handler prints
+to stdout can be kept too, as ``{"message": line, "stream": "stdout", ...}`` records, the
+way Lambda puts raw prints in the function's log group.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+import sys
 from typing import Any, TextIO
 
 LogSink = Callable[[dict[str, Any]], None]
@@ -116,3 +119,55 @@ def parse_log_line(line: str) -> dict[str, Any] | None:
     if isinstance(data, dict) and isinstance(data.get("executionArn"), str):
         return data
     return None
+
+
+def stdout_record(execution_arn: str, line: str) -> dict[str, Any]:
+    """A line the handler printed, as a record of its execution."""
+    return {
+        "timestamp": datetime.now(UTC).isoformat(),
+        "stream": "stdout",
+        "executionArn": execution_arn,
+        "message": line.rstrip("\n"),
+    }
+
+
+class _LineTee:
+    """A text stream that passes writes through and reports each complete line."""
+
+    def __init__(self, inner: TextIO, on_line: Callable[[str], None]) -> None:
+        self._inner = inner
+        self._on_line = on_line
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._inner.write(text)
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            self._on_line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def close_lines(self) -> None:
+        if self._pending:
+            self._on_line(self._pending)
+            self._pending = ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@contextmanager
+def capture_stdout(execution_arn: str, sink: LogSink) -> Iterator[None]:
+    """Keep what the block prints to ``sys.stdout`` as records (process-wide: one
+    in-process invocation at a time may use it)."""
+    original = sys.stdout
+    tee = _LineTee(original, lambda line: sink(stdout_record(execution_arn, line)))
+    sys.stdout = tee
+    try:
+        yield
+    finally:
+        tee.close_lines()
+        sys.stdout = original

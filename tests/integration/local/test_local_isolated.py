@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,30 @@ def test_an_unloadable_reference_fails_the_invocations() -> None:
     assert outcome.error is not None
     assert outcome.error.error_type == "Runtime.ImportModuleError"
     assert "has no key 'nope'" in (outcome.error.error_message or "")
+
+
+def _prints(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    print("hello from the handler")
+    return {"Status": "SUCCEEDED", "Result": "1"}
+
+
+def test_printed_lines_are_kept_per_execution_when_asked() -> None:
+    with LocalBackend(keep_stdout=True) as backend:
+        backend.register("isolated", HandlerRef(HANDLERS_FILE, "HANDLERS", "crash"), isolated=True)
+        backend.register("in-process", _prints)
+        crashed = backend.start("isolated", '"in"')
+        backend.run_until_settled(crashed)
+        plain = backend.start("in-process", "{}")
+        backend.run_until_settled(plain)
+        for arn, expected in ((crashed, ["stdout chatter is fine"]), (plain, ["hello from the handler"])):
+            printed = [r for r in backend.logs(arn) if r.get("stream") == "stdout"]
+            assert [r["message"] for r in printed] == expected
+            assert all(r["executionArn"] == arn for r in printed)
+
+
+def test_printed_lines_are_not_kept_by_default() -> None:
+    with LocalBackend() as backend:
+        backend.register("fn", _prints)
+        arn = backend.start("fn", "{}")
+        backend.run_until_settled(arn)
+        assert backend.logs(arn) == []
