@@ -232,7 +232,7 @@ def _input_type(fn: Callable[..., Any]) -> Any:
     if not params:
         return None
     annotation = hints.get(params[0].name)
-    if annotation is None or annotation is Any:
+    if annotation is None or annotation is Any or annotation is object:
         return None
     origin = typing.get_origin(annotation) or annotation
     if origin in (dict, Mapping, typing.Mapping):

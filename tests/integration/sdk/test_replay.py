@@ -338,3 +338,11 @@ def test_complete_execution_early() -> None:
     outcome = run_local(handler, {})
     assert outcome.status is ExecutionStatus.SUCCEEDED
     assert outcome.result is not None and len(outcome.result) == 7_000_002
+
+
+def test_object_and_any_annotations_pass_the_json_input_through() -> None:
+    @durable_handler
+    def handler(event: object, ctx: DurableContext) -> object:
+        return event
+
+    assert run_local(handler, {"k": [1, 2]}).result == '{"k": [1, 2]}'
