@@ -4,16 +4,35 @@ Operations return ``returns`` containers (``Result[T, DurableError]``) and compo
 ``bind``; a pending operation suspends the invocation instead of returning a value.
 """
 
+from lambda_durable.batch import (
+    BatchItem,
+    BatchItemStatus,
+    BatchResult,
+    CompletionConfig,
+    CompletionReason,
+    MapConfig,
+    NestingType,
+    ParallelConfig,
+)
 from lambda_durable.config import (
+    CallbackConfig,
     ChildConfig,
     Duration,
+    InvokeConfig,
     JitterStrategy,
     NoSerdes,
+    PollingStrategy,
     RetryDecision,
     RetryFn,
     RetryStrategy,
     StepConfig,
     StepSemantics,
+    WaitDecision,
+    WaitForCallbackConfig,
+    WaitForConditionConfig,
+    WaitForConditionExhausted,
+    WaitStrategy,
+    WaitStrategyFn,
 )
 from lambda_durable.context import DurableContext, OperationIdentifier
 from lambda_durable.errors import (
@@ -32,6 +51,7 @@ from lambda_durable.errors import (
     WaitForConditionFailed,
 )
 from lambda_durable.handler import DurableHandler, InvalidInvocationEvent, durable_handler
+from lambda_durable.operations.callback import Callback
 from lambda_durable.operations.step import StepContext, StepFn
 from lambda_durable.runtime.logger import Logger, LogInfo
 from lambda_durable.serdes import SerDes, converter_serdes, default_converter
@@ -39,6 +59,24 @@ from lambda_durable.values import DurableValue
 from lambda_durable.wire import ErrorObject, ExecutionStatus
 
 __all__ = [
+    "Callback",
+    "CallbackConfig",
+    "InvokeConfig",
+    "PollingStrategy",
+    "WaitDecision",
+    "WaitForCallbackConfig",
+    "WaitForConditionConfig",
+    "WaitForConditionExhausted",
+    "WaitStrategy",
+    "WaitStrategyFn",
+    "BatchItem",
+    "BatchItemStatus",
+    "BatchResult",
+    "CompletionConfig",
+    "CompletionReason",
+    "MapConfig",
+    "NestingType",
+    "ParallelConfig",
     "BatchFailed",
     "CallbackFailed",
     "CallbackTimedOut",

@@ -9,6 +9,7 @@ USAGE = """usage: lambda-durable <command> [options]
 
 commands:
   run           run one durable execution on the embedded local backend
+  callback      answer a callback (succeed | fail | heartbeat) and resume its execution
   conformance   run conformance requirements against handlers on the local backend
 
 'lambda-durable <command> --help' describes a command's options."""
@@ -25,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lambda_durable.local.cli_run import main as run_main
 
         return run_main(rest)
+    if command == "callback":
+        from lambda_durable.local.cli_callback import main as callback_main
+
+        return callback_main(rest)
     if command == "conformance":
         from lambda_durable.conformance.cli import main as conformance_main
 

@@ -7,11 +7,12 @@ import random
 import re
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Generic, TypeAlias, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar, overload
 
 from attrs import field, frozen
 
 from lambda_durable.serdes import SerDes
+from lambda_durable.values import DurableOutput
 
 T = TypeVar("T")
 
@@ -251,3 +252,349 @@ class ChildConfig(Generic[T]):
 
     def __init__(self, *, serdes: SerDes[T] | None = None, sub_type: str | None = None) -> None:
         self.__attrs_init__(serdes, sub_type)
+
+
+# --- callbacks, invokes, wait-for-condition -----------------------------------------
+
+
+def _optional_duration(_: object, attribute: object, value: Duration | None) -> None:
+    if value is not None and not isinstance(value, Duration):
+        raise TypeError(f"expected a Duration or None, got {value!r}")
+
+
+@frozen(init=False)
+class CallbackConfig(Generic[T]):
+    """Options of ``create_callback``.
+
+    ``timeout`` bounds the whole wait for the external answer, ``heartbeat_timeout`` the
+    gap between heartbeats (``None`` or zero: no limit); the service reports an expiry as
+    ``CallbackTimedOut``. ``serdes`` decodes the text the external system sent (default:
+    JSON structured into the requested type with the handler's converter).
+    """
+
+    timeout: Duration | None
+    heartbeat_timeout: Duration | None
+    serdes: SerDes[T] | None
+
+    @overload
+    def __init__(
+        self: CallbackConfig[NoSerdes],
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+        serdes: SerDes[T],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+        serdes: SerDes[T] | None = None,
+    ) -> None:
+        _optional_duration(None, None, timeout)
+        _optional_duration(None, None, heartbeat_timeout)
+        self.__attrs_init__(timeout, heartbeat_timeout, serdes)
+
+
+@frozen(init=False)
+class WaitForCallbackConfig(Generic[T]):
+    """Options of ``wait_for_callback``: the callback's timeouts, the submitter step's
+    ``retry_strategy`` (default: ``RetryStrategy.default()``), and the ``serdes`` that
+    decodes the callback's result (default as for ``CallbackConfig``)."""
+
+    timeout: Duration | None
+    heartbeat_timeout: Duration | None
+    retry_strategy: RetryStrategy | RetryFn | None
+    serdes: SerDes[T] | None
+
+    @overload
+    def __init__(
+        self: WaitForCallbackConfig[NoSerdes],
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+        retry_strategy: RetryStrategy | RetryFn | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+        retry_strategy: RetryStrategy | RetryFn | None = None,
+        serdes: SerDes[T],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        heartbeat_timeout: Duration | None = None,
+        retry_strategy: RetryStrategy | RetryFn | None = None,
+        serdes: SerDes[T] | None = None,
+    ) -> None:
+        _optional_duration(None, None, timeout)
+        _optional_duration(None, None, heartbeat_timeout)
+        self.__attrs_init__(timeout, heartbeat_timeout, retry_strategy, serdes)
+
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+MAX_TENANT_ID_LENGTH = 256
+
+
+def _check_invoke(timeout: Duration | None, tenant_id: str | None) -> None:
+    if timeout is not None and not 1 <= timeout.total_seconds <= MAX_WAIT_SECONDS:
+        raise ValueError(
+            f"invoke timeout must be between 1 and {MAX_WAIT_SECONDS} seconds (None: no timeout), "
+            f"got {timeout.total_seconds} s"
+        )
+    if tenant_id is not None and not 1 <= len(tenant_id) <= MAX_TENANT_ID_LENGTH:
+        raise ValueError(f"tenant_id must be 1-{MAX_TENANT_ID_LENGTH} characters, got {len(tenant_id)}")
+
+
+@frozen(init=False)
+class InvokeConfig(Generic[P, R]):
+    """Options of ``invoke``.
+
+    ``payload_serdes`` / ``result_serdes`` replace the default plain-JSON coding of the
+    target's event and result (``json.dumps`` of the converter's unstructured payload;
+    ``json.loads`` structured into the result type). ``tenant_id`` is sent as
+    ``ChainedInvokeOptions.TenantId``.
+
+    ``timeout`` is enforced by the SDK, not the service (the wire has no invoke timeout):
+    a durable timer (a WAIT named ``"<name> timeout"`` / ``"invoke timeout"``) is started
+    next to the invoke, and whichever finished first by the service's own timestamps
+    decides the outcome, so replays agree. If the timer wins the call returns
+    ``InvokeTimedOut``; the target itself keeps running (nothing on the wire stops it).
+    If the invoke wins, the timer is cancelled.
+    """
+
+    timeout: Duration | None
+    tenant_id: str | None
+    payload_serdes: SerDes[P] | None
+    result_serdes: SerDes[R] | None
+
+    @overload
+    def __init__(
+        self: InvokeConfig[NoSerdes, NoSerdes],
+        *,
+        timeout: Duration | None = None,
+        tenant_id: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: InvokeConfig[P, NoSerdes],
+        *,
+        timeout: Duration | None = None,
+        tenant_id: str | None = None,
+        payload_serdes: SerDes[P],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: InvokeConfig[NoSerdes, R],
+        *,
+        timeout: Duration | None = None,
+        tenant_id: str | None = None,
+        result_serdes: SerDes[R],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        tenant_id: str | None = None,
+        payload_serdes: SerDes[P],
+        result_serdes: SerDes[R],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        *,
+        timeout: Duration | None = None,
+        tenant_id: str | None = None,
+        payload_serdes: SerDes[P] | None = None,
+        result_serdes: SerDes[R] | None = None,
+    ) -> None:
+        _optional_duration(None, None, timeout)
+        _check_invoke(timeout, tenant_id)
+        self.__attrs_init__(timeout, tenant_id, payload_serdes, result_serdes)
+
+
+@frozen
+class WaitDecision:
+    """What a wait-for-condition strategy decided after a check: poll again after
+    ``delay`` (the service's floor is 1 s), or stop with the current state."""
+
+    should_continue: bool
+    delay: Duration = Duration(0)
+
+    @classmethod
+    def continue_after(cls, delay: Duration) -> WaitDecision:
+        return cls(True, delay)
+
+    @classmethod
+    def stop(cls) -> WaitDecision:
+        return cls(False)
+
+
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
+
+
+class WaitStrategyFn(Protocol[S_contra]):
+    """A wait strategy: ``(state after the check, attempt) -> WaitDecision``. Any plain
+    function of that shape is one; ``WaitStrategy`` builds the common ones."""
+
+    def __call__(self, state: S_contra, attempt: int, /) -> WaitDecision: ...
+
+
+class WaitForConditionExhausted(Exception):
+    """A built-in wait strategy ran out of attempts before the condition was met."""
+
+
+def _optional_positive(_: object, attribute: object, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"max_attempts must be at least 1 (or None), got {value}")
+
+
+class WaitStrategy(Protocol[S_contra]):
+    """The type of the built-in wait strategies, and their factory.
+
+    ``WaitStrategy.fixed(...)`` / ``WaitStrategy.exponential(...)`` build a
+    ``PollingStrategy``; they are typed as returning this protocol (not the class) so that
+    mypy infers ``S`` for a lambda ``should_continue`` from where the strategy goes, e.g.
+    ``WaitForConditionConfig(0, WaitStrategy.fixed(d, should_continue=lambda n: n < 3))``
+    or ``s: WaitStrategy[int] = WaitStrategy.fixed(...)``. Any plain function
+    ``(state, attempt) -> WaitDecision`` is a strategy too (a ``WaitStrategyFn``).
+
+    >>> s = WaitStrategy.fixed(Duration(10), should_continue=lambda n: n < 3, max_attempts=5)
+    >>> s(1, 1)
+    WaitDecision(should_continue=True, delay=Duration(total_seconds=10))
+    >>> s(3, 2)
+    WaitDecision(should_continue=False, delay=Duration(total_seconds=0))
+    """
+
+    def __call__(self, state: S_contra, attempt: int, /) -> WaitDecision: ...
+
+    @staticmethod
+    def fixed(
+        delay: Duration,
+        *,
+        should_continue: Callable[[S], bool],
+        max_attempts: int | None = 60,
+    ) -> WaitStrategy[S]:
+        """Poll every ``delay`` (no jitter, no growth), at most ``max_attempts`` checks."""
+        return PollingStrategy(
+            should_continue,
+            max_attempts=max_attempts,
+            initial_delay=delay,
+            max_delay=delay,
+            backoff_rate=1.0,
+            jitter=JitterStrategy.NONE,
+        )
+
+    @staticmethod
+    def exponential(
+        *,
+        should_continue: Callable[[S], bool],
+        initial_delay: Duration = Duration(5),
+        max_delay: Duration = Duration(300),
+        backoff_rate: float = 1.5,
+        jitter: JitterStrategy = JitterStrategy.FULL,
+        max_attempts: int | None = 60,
+    ) -> WaitStrategy[S]:
+        """Poll with growing delays; the defaults are the official SDK's (5 s, x1.5,
+        300 s cap, full jitter, 60 attempts)."""
+        return PollingStrategy(
+            should_continue,
+            max_attempts=max_attempts,
+            initial_delay=initial_delay,
+            max_delay=max_delay,
+            backoff_rate=backoff_rate,
+            jitter=jitter,
+        )
+
+
+@frozen
+class PollingStrategy(WaitStrategy[S]):
+    """The built-in wait strategy (what ``WaitStrategy.fixed/exponential`` build): poll
+    while ``should_continue(state)`` holds.
+
+    ``attempt`` counts the check that just ran (1 = the first). Once the condition is met
+    the strategy stops, also on the last permitted attempt. When it still holds after
+    ``max_attempts`` checks (``None``: no limit) the strategy raises
+    ``WaitForConditionExhausted``, which ``wait_for_condition`` reports as
+    ``WaitForConditionFailed`` (never a silent success). Delays grow as
+    ``initial_delay * backoff_rate ** (attempt - 1)``, capped at ``max_delay``, jittered,
+    rounded up, and at least 1 s.
+    """
+
+    should_continue: Callable[[S], bool]
+    max_attempts: int | None = field(default=60, validator=_optional_positive)
+    initial_delay: Duration = Duration(5)
+    max_delay: Duration = Duration(300)
+    backoff_rate: float = field(default=1.5, validator=_backoff)
+    jitter: JitterStrategy = JitterStrategy.FULL
+
+    def __call__(self, state: S, attempt: int, /) -> WaitDecision:
+        if not self.should_continue(state):
+            return WaitDecision.stop()
+        if self.max_attempts is not None and attempt >= self.max_attempts:
+            raise WaitForConditionExhausted(
+                f"wait_for_condition exhausted {self.max_attempts} attempts before the condition was met"
+            )
+        base = min(
+            self.initial_delay.total_seconds * self.backoff_rate ** (attempt - 1),
+            self.max_delay.total_seconds,
+        )
+        jittered = self.jitter.apply(base, random.Random())
+        return WaitDecision.continue_after(Duration(max(1, math.ceil(jittered))))
+
+
+@frozen(init=False)
+class WaitForConditionConfig(Generic[S]):
+    """What ``wait_for_condition`` polls from: the ``initial_state``, the
+    ``wait_strategy`` consulted after every check, and (optionally) the state's codec.
+
+    The constructor takes durable-value states only (a mypy error otherwise, like a step
+    output); ``serdes`` may replace the default codec of such a state. A state of any
+    other type needs a codec: ``WaitForConditionConfig.with_serdes(state, strategy,
+    serdes)``. (One non-overloaded constructor keeps mypy able to infer the state type
+    of a lambda inside ``WaitStrategy.fixed(..., should_continue=lambda s: ...)``.)
+    """
+
+    initial_state: S
+    wait_strategy: WaitStrategyFn[S]
+    serdes: SerDes[S] | None
+
+    def __init__(
+        self: WaitForConditionConfig[DurableOutput],
+        initial_state: DurableOutput,
+        wait_strategy: WaitStrategyFn[DurableOutput],
+        serdes: SerDes[DurableOutput] | None = None,
+    ) -> None:
+        self.__attrs_init__(initial_state, wait_strategy, serdes)
+
+    @classmethod
+    def with_serdes(
+        cls, initial_state: S, wait_strategy: WaitStrategyFn[S], serdes: SerDes[S]
+    ) -> WaitForConditionConfig[S]:
+        """A config for a state of any type, coded by ``serdes``."""
+        config: WaitForConditionConfig[S] = object.__new__(cls)
+        config.__attrs_init__(initial_state, wait_strategy, serdes)
+        return config

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar, overload
 
 from attrs import frozen
@@ -11,11 +12,33 @@ from returns.io import IO, IOResult
 from returns.maybe import Maybe
 from returns.result import Failure, Result, Success
 
-from lambda_durable.config import ChildConfig, Duration, NoSerdes, StepConfig
-from lambda_durable.errors import DurableError, SerdesFailed, error_object_from_exception
+from lambda_durable.batch import (
+    BatchItemStatus,
+    BatchResult,
+    CompletionConfig,
+    MapConfig,
+    NestingType,
+    ParallelConfig,
+)
+from lambda_durable.config import (
+    CallbackConfig,
+    ChildConfig,
+    Duration,
+    InvokeConfig,
+    NoSerdes,
+    StepConfig,
+    WaitForCallbackConfig,
+    WaitForConditionConfig,
+)
+from lambda_durable.errors import BatchFailed, DurableError, SerdesFailed, error_object_from_exception
 from lambda_durable.operations.child import run_child
+from lambda_durable.operations.concurrency import BatchSpec, Branch, run_batch
 from lambda_durable.operations.step import StepContext, StepFn, run_step
-from lambda_durable.operations.wait import run_wait
+from lambda_durable.operations.callback import Callback, run_create_callback
+from lambda_durable.operations.invoke import run_invoke
+from lambda_durable.operations.wait import run_cancel_wait, run_wait
+from lambda_durable.operations.wait_for_callback import run_wait_for_callback
+from lambda_durable.operations.wait_for_condition import run_wait_for_condition
 from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.signals import ExecutionEnded
@@ -25,12 +48,17 @@ from lambda_durable.wire import (
     ErrorObject,
     InvocationStatus,
     OperationAction,
+    OperationSubType,
     OperationType,
     OperationUpdate,
 )
 
 A = TypeVar("A")
+I = TypeVar("I")
 T = TypeVar("T")
+P = TypeVar("P")
+R = TypeVar("R")
+S = TypeVar("S")
 
 MAX_RESPONSE_CHARS = 6 * 1024 * 1024 - 50
 """The Lambda response budget the SDK leaves for a result (PROTOCOL.md §2.5)."""
@@ -156,6 +184,108 @@ class DurableContext:
         """A context whose operations are recorded under ``parent_operation_id``."""
         return self._context_for(self._scope.child(parent_operation_id))
 
+    # --- callbacks, invokes, polling, wait cancellation --------------------------
+
+    def cancel_wait(self, operation_id: str) -> Result[None, DurableError]:
+        """Cancel a ``wait`` of this execution that has not fired yet (``Action: CANCEL``);
+        the ``wait`` then resumes with ``Success(None)``. Useful for a timer started in one
+        branch that another branch makes unnecessary. Get the id with
+        ``next_operation_id()`` before calling ``wait``. A wait already cancelled is a
+        no-op success; an unknown id, a non-WAIT operation or a fired wait is
+        ``InvalidArgument``, and nothing is checkpointed."""
+        return run_cancel_wait(self._scope, operation_id)
+
+    def create_callback(
+        self,
+        result_type: type[T],
+        *,
+        name: str | None = None,
+        config: CallbackConfig[T] | CallbackConfig[NoSerdes] | None = None,
+    ) -> Result[Callback[T], DurableError]:
+        """Create a callback for an external system to answer; ``.result()`` awaits it.
+
+        The answer is decoded as JSON into ``result_type`` with the handler's converter
+        (for ``str``: a JSON string unquoted, any other text as sent), or with
+        ``config.serdes``.
+        """
+        return self._call(lambda: run_create_callback(self._scope, result_type, name, config))
+
+    def wait_for_callback(
+        self,
+        submitter: Callable[[str, StepContext], object],
+        result_type: type[T],
+        *,
+        name: str | None = None,
+        config: WaitForCallbackConfig[T] | WaitForCallbackConfig[NoSerdes] | None = None,
+    ) -> Result[T, DurableError]:
+        """Create a callback, run ``submitter(callback_id, step_ctx)`` as a step (retried
+        per ``config.retry_strategy``), and await the answer.
+
+        Failures: ``CallbackFailed`` / ``CallbackTimedOut`` for the answer, ``StepFailed``
+        when the submitter exhausted its retries, ``SerdesFailed`` for an answer that does
+        not fit ``result_type``.
+        """
+        return self._call(
+            lambda: run_wait_for_callback(self._scope, submitter, result_type, name, config)
+        )
+
+    @overload
+    def invoke(
+        self,
+        function_name: str,
+        payload: DurableOutput,
+        result_type: type[R],
+        *,
+        name: str | None = None,
+        config: InvokeConfig[NoSerdes, R] | InvokeConfig[NoSerdes, NoSerdes] | None = None,
+    ) -> Result[R, DurableError]: ...
+
+    @overload
+    def invoke(
+        self,
+        function_name: str,
+        payload: P,
+        result_type: type[R],
+        *,
+        name: str | None = None,
+        config: InvokeConfig[P, R] | InvokeConfig[P, NoSerdes],
+    ) -> Result[R, DurableError]: ...
+
+    def invoke(
+        self,
+        function_name: str,
+        payload: Any,
+        result_type: type[R],
+        *,
+        name: str | None = None,
+        config: InvokeConfig[Any, Any] | None = None,
+    ) -> Result[R, DurableError]:
+        """Run durable function ``function_name`` with ``payload`` and return its result.
+
+        Payload and result travel as plain JSON (the converter's unstructured form), or
+        through ``config.payload_serdes`` / ``config.result_serdes``. Failures:
+        ``InvokeFailed`` (the target failed or was stopped), ``InvokeTimedOut`` (the
+        service timed it out, or ``config.timeout`` expired first: see ``InvokeConfig``).
+        """
+        return self._call(
+            lambda: run_invoke(self._scope, function_name, payload, result_type, name, config)
+        )
+
+    def wait_for_condition(
+        self,
+        check: Callable[[S, StepContext], S],
+        config: WaitForConditionConfig[S],
+        *,
+        name: str | None = None,
+    ) -> Result[S, DurableError]:
+        """Poll ``check(state, step_ctx) -> new_state`` with durable pauses until
+        ``config.wait_strategy`` says stop; returns the final state.
+
+        A check or strategy that raises, and a strategy out of attempts, are
+        ``WaitForConditionFailed`` (check failures are not retried).
+        """
+        return self._call(lambda: run_wait_for_condition(self._scope, check, config, name))
+
     # --- input and completion ---------------------------------------------------
 
     def get_original_input(self, as_type: type[T]) -> Result[T, DurableError]:
@@ -208,6 +338,151 @@ class DurableContext:
                 action=action,
                 **kwargs,
             )
+        )
+
+    # --- fan-out: map, parallel, combinators --------------------------------------
+
+    @overload
+    def map(
+        self,
+        items: Sequence[I],
+        fn: Callable[[DurableContext, I, int], Result[DurableOutput, DurableError]],
+        *,
+        name: str | None = None,
+        config: MapConfig[I, NoSerdes] | None = None,
+    ) -> Result[BatchResult[DurableOutput], DurableError]: ...
+
+    @overload
+    def map(
+        self,
+        items: Sequence[I],
+        fn: Callable[[DurableContext, I, int], Result[A, DurableError]],
+        *,
+        name: str | None = None,
+        config: MapConfig[I, A],
+    ) -> Result[BatchResult[A], DurableError]: ...
+
+    def map(
+        self,
+        items: Sequence[Any],
+        fn: Callable[[DurableContext, Any, int], Result[Any, DurableError]],
+        *,
+        name: str | None = None,
+        config: MapConfig[Any, Any] | None = None,
+    ) -> Result[BatchResult[Any], DurableError]:
+        """Run ``fn(ctx, item, index)`` for every item, each in its own child context.
+
+        The result is a ``BatchResult`` even when items failed: the batch itself only
+        fails if it cannot run (e.g. an ``item_namer`` raises). ``to_result()`` turns it
+        into fail-fast form.
+        """
+        cfg: MapConfig[Any, Any] = config or MapConfig()
+        spec = BatchSpec(
+            sub_type=OperationSubType.MAP.value,
+            branch_sub_type=OperationSubType.MAP_ITERATION.value,
+            completion=cfg.completion,
+            max_concurrency=cfg.max_concurrency,
+            serdes=cfg.serdes,
+            item_serdes=cfg.item_serdes,
+            flat=cfg.nesting is NestingType.FLAT,
+        )
+        values = list(items)
+        namer = cfg.item_namer
+
+        def branches() -> list[Branch]:
+            return [
+                Branch(
+                    namer(item, index) if namer else f"map-item-{index}",
+                    partial(_map_body, fn, item, index),
+                )
+                for index, item in enumerate(values)
+            ]
+
+        return self._call(
+            lambda: run_batch(self._scope, spec, branches, len(values), name, self._context_for)
+        )
+
+    @overload
+    def parallel(
+        self,
+        branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]],
+        *,
+        name: str | None = None,
+        config: ParallelConfig[NoSerdes] | None = None,
+    ) -> Result[BatchResult[DurableOutput], DurableError]: ...
+
+    @overload
+    def parallel(
+        self,
+        branches: Sequence[Callable[[DurableContext], Result[A, DurableError]]],
+        *,
+        name: str | None = None,
+        config: ParallelConfig[A],
+    ) -> Result[BatchResult[A], DurableError]: ...
+
+    def parallel(
+        self,
+        branches: Sequence[Callable[[DurableContext], Result[Any, DurableError]]],
+        *,
+        name: str | None = None,
+        config: ParallelConfig[Any] | None = None,
+    ) -> Result[BatchResult[Any], DurableError]:
+        """Run each branch in its own child context; same rules as ``map``. The default
+        completion is all-successful: the first failure ends the batch."""
+        cfg: ParallelConfig[Any] = config or ParallelConfig()
+        spec = BatchSpec(
+            sub_type=OperationSubType.PARALLEL.value,
+            branch_sub_type=OperationSubType.PARALLEL_BRANCH.value,
+            completion=cfg.completion,
+            max_concurrency=cfg.max_concurrency,
+            serdes=cfg.serdes,
+            item_serdes=cfg.item_serdes,
+            flat=cfg.nesting is NestingType.FLAT,
+        )
+        return self._fan_out(spec, branches, name)
+
+    def all(
+        self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
+    ) -> Result[list[DurableOutput], DurableError]:
+        """Every branch's result, in order; the first failure short-circuits (like
+        ``Promise.all``) as ``BatchFailed`` carrying that branch's error."""
+        spec = _combinator("All", CompletionConfig.all_successful())
+        return self._fan_out(spec, branches, None).bind(lambda batch: batch.to_result())
+
+    def any(
+        self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
+    ) -> Result[DurableOutput, DurableError]:
+        """The first branch to succeed (like ``Promise.any``); ``BatchFailed`` when all fail."""
+        spec = _combinator("Any", CompletionConfig.first_successful())
+        return self._fan_out(spec, branches, None).bind(_first_success)
+
+    def race(
+        self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
+    ) -> Result[DurableOutput, DurableError]:
+        """The first branch to finish, success or failure (like ``Promise.race``)."""
+        spec = _combinator("Race", CompletionConfig(min_successful=1, tolerated_failure_count=0))
+        return self._fan_out(spec, branches, None).bind(_first_settled)
+
+    def all_settled(
+        self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
+    ) -> Result[BatchResult[DurableOutput], DurableError]:
+        """Every branch runs to its end, whatever fails (like ``Promise.allSettled``)."""
+        spec = _combinator("AllSettled", CompletionConfig.all_completed())
+        return self._fan_out(spec, branches, None)
+
+    def _fan_out(
+        self,
+        spec: BatchSpec,
+        branches: Sequence[Callable[[DurableContext], Result[Any, DurableError]]],
+        name: str | None,
+    ) -> Result[BatchResult[Any], DurableError]:
+        bodies = list(branches)
+
+        def make() -> list[Branch]:
+            return [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
+
+        return self._call(
+            lambda: run_batch(self._scope, spec, make, len(bodies), name, self._context_for)
         )
 
     # --- logging --------------------------------------------------------------
@@ -292,3 +567,38 @@ def _millis() -> int:
 
     return int(time.time() * 1000)
 
+
+def _map_body(
+    fn: Callable[[DurableContext, Any, int], Result[Any, DurableError]],
+    item: Any,
+    index: int,
+    ctx: DurableContext,
+) -> Result[Any, DurableError]:
+    return fn(ctx, item, index)
+
+
+def _combinator(sub_type: str, completion: CompletionConfig) -> BatchSpec:
+    return BatchSpec(
+        sub_type=sub_type,
+        branch_sub_type=OperationSubType.PARALLEL_BRANCH.value,
+        completion=completion,
+    )
+
+
+def _first_success(batch: BatchResult[T]) -> Result[T, DurableError]:
+    wins = batch.successes()
+    if wins:
+        return Success(wins[0].result)  # type: ignore[arg-type]
+    messages = "; ".join(
+        f"branch {i.index}: {i.error.error_message if i.error else 'failed'}" for i in batch.failures()
+    )
+    return Failure(BatchFailed.of("AllBranchesFailed", f"every branch failed ({messages})"))
+
+
+def _first_settled(batch: BatchResult[T]) -> Result[T, DurableError]:
+    finished = [i for i in batch.items if i.status is not BatchItemStatus.STARTED]
+    first = finished[-1] if finished else None
+    if first is not None and first.status is BatchItemStatus.SUCCEEDED:
+        return Success(first.result)  # type: ignore[arg-type]
+    error = first.error if first is not None and first.error else ErrorObject(error_message="no branch finished")
+    return Failure(BatchFailed(error))

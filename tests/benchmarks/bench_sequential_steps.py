@@ -12,15 +12,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from returns.result import Result, Success
 
-from lambda_durable import DurableContext, DurableError, durable_handler
+from lambda_durable import DurableContext, DurableError, DurableHandler, durable_handler
 from lambda_durable.local import run_local
 from lambda_durable.wire import EventType, ExecutionStatus
 
 
-def chain(n: int) -> Callable[..., object]:
+def chain(n: int) -> DurableHandler[object, Any]:
     def add(i: int) -> Callable[[int], Result[int, DurableError]]:
         return lambda total: ctx_holder[0].step(lambda _: total + i)
 

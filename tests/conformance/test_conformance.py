@@ -3,7 +3,8 @@
 The requirements live outside the repository: ``$LAMBDA_DURABLE_CONFORMANCE`` if set
 (it must exist), else ``<repo>/../shared/conformance/requirements`` (skipped if absent).
 Each suite directory is run through ``lambda-durable conformance`` in a subprocess, as a
-user would run it; every requirement file must pass.
+user would run it; every requirement file must pass, and the PASS lines must name exactly
+the suite's requirement files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,28 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HANDLERS_FILE = HERE / "handlers.py"
 SUITES = ("step", "wait", "child")
+OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel")
+"""Run one subprocess per suite, so a failure points at the suite and its pass count."""
+EXPECTED_COUNTS = {
+    "step": 16,
+    "wait": 4,
+    "child": 14,
+    "callback": 15,
+    "invoke": 13,
+    "wait_for_condition": 10,
+    "wait_for_callback": 12,
+    "map": 16,
+    "parallel": 18,
+}
+"""Requirement files per suite when this was written; a new file needs a handler."""
+PENDING: dict[str, str] = {
+    "callback": "4-18/4-19: the runner answers both open callbacks in one round, without the "
+    "re-invocation the first answer causes in between",
+    "invoke": "5-4: invoke(..., type(None)) cannot structure a null result (no NoneType hook)",
+    "map": "9-12: MapConfig has no FLAT nesting option yet",
+    "parallel": "8-12: ParallelConfig has no FLAT nesting option yet",
+}
+"""Suites whose SDK/backend support has not fully landed: suite -> why (xfail, not strict)."""
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 
@@ -61,11 +84,11 @@ def _run_conformance(dirs: list[Path]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
 
 
-def test_every_step_wait_and_child_requirement_passes(suite_dirs: list[Path]) -> None:
-    expected_ids = sorted(p.stem for d in suite_dirs for p in d.glob("*.yaml"))
-    assert expected_ids, f"no requirement files under {suite_dirs}"
+def _assert_all_pass(dirs: list[Path]) -> None:
+    expected_ids = sorted(p.stem for d in dirs for p in d.glob("*.yaml"))
+    assert expected_ids, f"no requirement files under {dirs}"
 
-    completed = _run_conformance(suite_dirs)
+    completed = _run_conformance(dirs)
     output = completed.stdout
     report = f"exit {completed.returncode}\n--- stdout\n{output}\n--- stderr\n{completed.stderr}"
 
@@ -80,7 +103,31 @@ def test_every_step_wait_and_child_requirement_passes(suite_dirs: list[Path]) ->
     assert passed_ids == expected_ids, report
 
 
+def test_every_step_wait_and_child_requirement_passes(suite_dirs: list[Path]) -> None:
+    _assert_all_pass(suite_dirs)
+
+
+def _suite_param(suite: str) -> object:
+    reason = PENDING.get(suite)
+    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+    return pytest.param(suite, marks=marks, id=suite)
+
+
+@pytest.mark.parametrize("suite", [_suite_param(s) for s in OPERATION_SUITES])
+def test_every_requirement_of_the_suite_passes(suite: str) -> None:
+    directory = _requirements_root() / suite
+    if not directory.is_dir():
+        pytest.fail(f"requirement suite missing: {directory}")
+    _assert_all_pass([directory])
+
+
 def test_the_requirement_set_is_the_expected_one(suite_dirs: list[Path]) -> None:
     """34 requirements when this was written; a new file needs a handler in handlers.py."""
     count = sum(1 for d in suite_dirs for _ in d.glob("*.yaml"))
     assert count == 34
+
+
+def test_every_suite_has_the_expected_number_of_requirements() -> None:
+    root = _requirements_root()
+    counts = {suite: sum(1 for _ in (root / suite).glob("*.yaml")) for suite in EXPECTED_COUNTS}
+    assert counts == EXPECTED_COUNTS

@@ -58,7 +58,9 @@ class CallbackBackend(Protocol):
     execution is terminal or only time or the outside world can move it, without
     moving the clock. ``advance_clock`` moves the clock by ``seconds`` (``None``: to
     the next timer) and fires what becomes due; False when there is nothing to wait
-    for. A send answers ``None`` or a failed ``returns`` ``Result`` carrying why not.
+    for. With ``seconds`` the execution lives through the interval: a timer due inside
+    it fires at its moment and the invocations it causes run then. A send answers
+    ``None`` or a failed ``returns`` ``Result`` carrying why not.
     """
 
     def run_until_idle(self, arn: str) -> Outcome: ...

@@ -4,7 +4,9 @@ Without ``CallbackActions`` that is just "run until settled" (waits and retries 
 skipped on the backend's virtual clock; callbacks nobody completes time out). With
 actions it is the validator's loop of EMULATOR.md §8.5, made deterministic: run until
 idle, answer every newly started callback (sleeping each action's ``Delay`` on the
-backend's clock first), or else let the clock jump to the next timer; repeat.
+backend's clock first), or else let the clock jump to the next timer; repeat. After each
+answer the execution runs until idle again before the next answer, as it does while the
+validator sleeps the next Delay (CR 4-18: one re-invocation per answer).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def _drive_callbacks(
             sent = _send(stepper, arn, reply)
             if not is_successful(sent):
                 return Failure(sent.failure())
+            outcome = stepper.run_until_idle(arn)
+            if status_text(outcome.status) != "RUNNING":
+                return Success(outcome)
         if not replies and not stepper.advance_clock(arn, None):
             return Failure("execution is RUNNING but waits for nothing the runner can provide")
     return Failure(f"execution did not settle within {MAX_ROUNDS} rounds")

@@ -70,6 +70,9 @@ class Runner:
     rng: random.Random = field(factory=random.Random)
 
     def register(self, backend: Backend, requirement: Requirement) -> str:
+        """Register ``FUNCTIONS`` as invoke targets (a handler marked
+        ``__durable_handler__`` runs as a child durable execution, any other is called
+        once with the JSON payload), then the requirement's handler; returns its name."""
         for name, target in self.handler_file.functions.items():
             backend.register(name, target)
         name = function_name(requirement.id)

@@ -1,14 +1,19 @@
 """The embedded local backend: an emulator of the durable-execution service on SQLite.
 
 ``run_local(handler, input)`` runs one execution to its end; ``LocalBackend`` gives
-control over functions, executions, histories and logs.
+control over functions (also chained-invoke targets), executions, callbacks, histories
+and logs.
 """
 
-from lambda_durable.local.api import ExecutionOutcome, LocalBackend, run_local
+from lambda_durable.local.api import CallbackHook, CallbackSender, ExecutionOutcome, LocalBackend, run_local
+from lambda_durable.local.callbacks import CallbackStartedInfo
 from lambda_durable.local.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.handler_ref import HandlerRef, load_handler
 
 __all__ = [
+    "CallbackHook",
+    "CallbackSender",
+    "CallbackStartedInfo",
     "Clock",
     "ExecutionOutcome",
     "HandlerRef",

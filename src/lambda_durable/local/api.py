@@ -1,30 +1,43 @@
 """The embedded backend's public face: ``LocalBackend``, ``run_local``, ``ExecutionOutcome``.
 
 ``LocalBackend`` wires a store, a clock, the service and one invoker per registered
-function; ``run_until_settled`` drives an execution to its end. Everything hangs off
-the instance, so several backends can live in one process.
+function; ``run_until_settled`` drives an execution to its end. Registered functions are
+also chained-invoke targets (durable ones run as child executions, plain ones are called
+once). The callback APIs answer callbacks; ``on_callback_started`` hooks let a program
+answer them from inside a run. Everything hangs off the instance, so several backends
+can live in one process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+import uuid
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from attrs import frozen
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import DurableError, ExecutionFailed, SerdesFailed
+from lambda_durable.client import ServiceError
+from lambda_durable.local.callbacks import CallbackStartedInfo
 from lambda_durable.local.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.handler_ref import Handler, HandlerRef, resolve_handler
-from lambda_durable.local.invokers import InProcessInvoker, Invoker
+from lambda_durable.local.invokers import (
+    INVOCATION_TIMEOUT_SECONDS,
+    InProcessInvoker,
+    Invoker,
+    LocalLambdaContext,
+    exception_error,
+)
 from lambda_durable.local.isolated import ProcessInvoker
 from lambda_durable.local.logs import LogSink
-from lambda_durable.local.scheduler import drive
+from lambda_durable.local.scheduler import Driver
 from lambda_durable.local.service import (
     DEFAULT_EXECUTION_TIMEOUT,
     DEFAULT_PAGE_BYTES,
@@ -33,10 +46,30 @@ from lambda_durable.local.service import (
     LocalService,
 )
 from lambda_durable.local.store import ExecutionRecord, Store
+from lambda_durable.local.targets import ChainedRecord, Target, function_name_of as target_name
+from lambda_durable.local.tokens import function_arn
 from lambda_durable.serdes import default_converter
-from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, InvocationOutput, Operation
+from lambda_durable.wire import ErrorObject, Event, EventType, ExecutionStatus, InvocationOutput, Operation
 
 T = TypeVar("T")
+
+
+class CallbackSender(Protocol):
+    """The callback APIs, as a hook sees them (``LocalBackend`` is one)."""
+
+    def send_callback_success(
+        self, callback_id: str, result: str | bytes | None = None
+    ) -> Result[None, ServiceError]: ...
+
+    def send_callback_failure(
+        self, callback_id: str, error: ErrorObject | None = None
+    ) -> Result[None, ServiceError]: ...
+
+    def send_callback_heartbeat(self, callback_id: str) -> Result[None, ServiceError]: ...
+
+
+CallbackHook = Callable[[CallbackStartedInfo, CallbackSender], None]
+"""Called once per new callback, after the invocation that created it has completed."""
 
 
 @frozen
@@ -84,8 +117,15 @@ class LocalBackend:
             self.store, self.clock, execution_timeout=execution_timeout, page_bytes=page_bytes
         )
         self._invokers: dict[str, Invoker] = {}
+        self._targets: dict[str, Target] = {}
+        self._callables: dict[str, Handler] = {}
+        self._hooks: list[CallbackHook] = []
+        self._fresh: list[CallbackStartedInfo] = []
         self._keep_stdout = keep_stdout
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
+        self.service.resolver = self._resolve
+        self.service.add_listener(self._notice_callback)
+        self._driver = Driver(self.service, self.clock, self._invoke, self._call, self._after_invocation)
 
     def _default_clock(self, real_time: bool) -> Clock:
         if real_time:
@@ -96,22 +136,59 @@ class LocalBackend:
 
     # --- functions ----------------------------------------------------------------------
 
-    def register(self, name: str, handler: Handler | HandlerRef, isolated: bool = False) -> None:
-        """Make ``name`` invokable. ``isolated`` runs each invocation in a subprocess
-        (needs a ``HandlerRef``, or a module-level function whose file can be found)."""
+    def register(
+        self,
+        name: str,
+        handler: Handler | HandlerRef,
+        isolated: bool = False,
+        *,
+        durable: bool | None = None,
+        execution_timeout: int | None = None,
+    ) -> None:
+        """Make ``name`` invokable, by ``start`` and as a chained-invoke target.
+
+        ``isolated`` runs each invocation in a subprocess (needs a ``HandlerRef``, or a
+        module-level function whose file can be found). ``durable`` (default: whether the
+        handler has ``__durable_handler__ = True``) makes an invoke of ``name`` a child
+        durable execution, else a plain call. ``execution_timeout`` (seconds) applies to
+        executions of ``name``, including child executions. A ``HandlerRef`` is also
+        remembered in the store, so ``lambda-durable callback`` can resume executions."""
+        function: Handler | None
         if isolated:
             ref = Success(handler) if isinstance(handler, HandlerRef) else HandlerRef.of(handler)
             if not is_successful(ref):
                 raise ValueError(ref.failure())
             self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout)
-            return
-        if isinstance(handler, HandlerRef):
+            # loading may fail here; then each invocation fails, in its own process
+            function = resolve_handler(ref.unwrap()).value_or(None)
+        elif isinstance(handler, HandlerRef):
             resolved = resolve_handler(handler)
             if not is_successful(resolved):
                 raise ValueError(resolved.failure())
-            self._invokers[name] = InProcessInvoker(resolved.unwrap(), self._keep_stdout)
-            return
-        self._invokers[name] = InProcessInvoker(handler, self._keep_stdout)
+            function = resolved.unwrap()
+            self._invokers[name] = InProcessInvoker(function, self._keep_stdout)
+        else:
+            function = handler
+            self._invokers[name] = InProcessInvoker(function, self._keep_stdout)
+        if isinstance(handler, HandlerRef):
+            self._remember(name, handler)
+        if function is not None:
+            self._callables[name] = function
+        marked = getattr(function, "__durable_handler__", False) is True if function is not None else isolated
+        self._targets[name] = Target(name, durable if durable is not None else marked, execution_timeout)
+
+    def _remember(self, name: str, ref: HandlerRef) -> None:
+        target = os.path.abspath(ref.target) if ref.is_file else ref.target
+        self.store.put_function(name, target, ref.attribute, ref.key)
+
+    def remembered(self, name: str) -> HandlerRef | None:
+        """The reference a function was registered with in this store, if any."""
+        row = self.store.function(name)
+        return HandlerRef(*row) if row is not None else None
+
+    def _resolve(self, reference: str) -> Target | None:
+        name = target_name(reference)
+        return self._targets.get(name) if name is not None else None
 
     # --- executions -----------------------------------------------------------------------
 
@@ -126,6 +203,8 @@ class LocalBackend:
         """Create the execution (``ExecutionStarted``) and return its ARN; does not run it."""
         if function_name not in self._invokers:
             raise ValueError(f"no function registered as {function_name!r}")
+        if execution_timeout is None:
+            execution_timeout = self._targets[function_name].execution_timeout
         started = self.service.start_execution(
             function_name, payload, execution_name=execution_name, timeout_seconds=execution_timeout
         )
@@ -134,18 +213,144 @@ class LocalBackend:
         return started.unwrap()
 
     def run_until_settled(self, arn: str) -> ExecutionOutcome:
-        """Drive invocations and timers until the execution is terminal."""
-        function_name = self._record(arn).function_name
-        invoker = self._invokers.get(function_name)
-        if invoker is None:
-            raise ValueError(f"no function registered as {function_name!r}")
-        sink = self._sink(arn)
+        """Drive invocations, invoke targets and timers until the execution is terminal.
 
-        def invoke(ticket: InvocationTicket) -> Result[InvocationOutput, ErrorObject]:
-            return invoker.invoke(ticket, self.service, sink)
-
-        drive(self.service, self.clock, arn, invoke)
+        Nothing ever hangs: an execution waiting only on callbacks nobody answers jumps
+        (on the skipping clock) to the next callback timeout or its execution timeout."""
+        self._check_function(arn)
+        self._driver.settle(arn)
         return self.describe(arn)
+
+    def run_until_idle(self, arn: str) -> ExecutionOutcome:
+        """Run invocations and invoke targets (and fire what is already due) until the
+        execution ends or only time or a callback answer can move it; the clock stays."""
+        self._check_function(arn)
+        self._driver.run_until_idle(arn)
+        return self.describe(arn)
+
+    def advance_clock(self, arn: str, seconds: float | None = None) -> bool:
+        """Move the clock ``seconds`` ahead (None: to the execution's next timer) and fire
+        what became due. False if the execution ended or has nothing scheduled."""
+        return self._driver.advance(arn, seconds)
+
+    def run_until_suspended(self, arn: str) -> ExecutionOutcome:
+        """Like ``run_until_settled``, but stop (RUNNING) instead of letting an open
+        callback time out: waits and retries still pass, callback answers are awaited.
+        What ``lambda-durable run`` and ``lambda-durable callback`` use."""
+        self._check_function(arn)
+        while True:
+            self._driver.run_until_idle(arn)
+            family = self._driver.family(arn)
+            if not self._driver.running(arn) or any(self.service.open_callbacks(a) for a in family):
+                return self.describe(arn)
+            if not self._driver.advance(arn):
+                return self.describe(arn)
+
+    def root_execution(self, arn: str) -> str:
+        """The execution that (through chained invokes) started ``arn``, or ``arn``."""
+        seen = {arn}
+        link = self.store.chained_by_child(arn)
+        while link is not None and link.arn not in seen:
+            arn = link.arn
+            seen.add(arn)
+            link = self.store.chained_by_child(arn)
+        return arn
+
+    def open_callbacks(self, arn: str) -> list[CallbackStartedInfo]:
+        """Callbacks of the execution (and its child executions) still awaiting an answer."""
+        found: list[CallbackStartedInfo] = []
+        for member in self._driver.family(arn):
+            ops = {op.id: op for op in self.service.operations(member).value_or(())}
+            for record in self.service.open_callbacks(member):
+                op = ops.get(record.op_id)
+                found.append(
+                    CallbackStartedInfo(
+                        member, record.callback_id, record.op_id, op.name if op else None, op.parent_id if op else None
+                    )
+                )
+        return found
+
+    # --- callbacks ------------------------------------------------------------------------
+
+    def send_callback_success(self, callback_id: str, result: str | bytes | None = None) -> Result[None, ServiceError]:
+        """SendDurableExecutionCallbackSuccess (``result``: the raw blob, e.g. JSON text)."""
+        return self.service.send_callback_success(callback_id, result)
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> Result[None, ServiceError]:
+        """SendDurableExecutionCallbackFailure."""
+        return self.service.send_callback_failure(callback_id, error)
+
+    def send_callback_heartbeat(self, callback_id: str) -> Result[None, ServiceError]:
+        """SendDurableExecutionCallbackHeartbeat."""
+        return self.service.send_callback_heartbeat(callback_id)
+
+    def on_callback_started(self, hook: CallbackHook) -> None:
+        """``hook(info, backend)`` runs for each new callback once the invocation that
+        created it has completed; it may answer through the ``send_callback_*`` methods."""
+        self._hooks.append(hook)
+
+    def stop(self, arn: str, error: ErrorObject | None = None) -> Result[datetime, ServiceError]:
+        """StopDurableExecution."""
+        return self.service.stop_execution(arn, error)
+
+    def _notice_callback(self, arn: str, event: Event) -> None:
+        if event.event_type is not EventType.CALLBACK_STARTED or not self._hooks:
+            return
+        details = event.details
+        self._fresh.append(
+            CallbackStartedInfo(
+                arn=arn,
+                callback_id=details.callback_id or "",
+                op_id=event.id or "",
+                name=event.name,
+                parent_id=event.parent_id,
+                timeout=details.timeout,
+                heartbeat_timeout=details.heartbeat_timeout,
+            )
+        )
+
+    def _after_invocation(self, arn: str) -> None:
+        fresh, self._fresh = self._fresh, []
+        for info in fresh:
+            for hook in list(self._hooks):
+                hook(info, self)
+
+    # --- driving ----------------------------------------------------------------------------
+
+    def _check_function(self, arn: str) -> None:
+        function_name = self._record(arn).function_name
+        if function_name not in self._invokers:
+            raise ValueError(f"no function registered as {function_name!r}")
+
+    def _invoke(self, ticket: InvocationTicket) -> Result[InvocationOutput, ErrorObject]:
+        invoker = self._invokers.get(ticket.function_name)
+        if invoker is None:
+            message = f"no function registered as {ticket.function_name!r}"
+            return Failure(ErrorObject(error_type="ResourceNotFoundException", error_message=message))
+        return invoker.invoke(ticket, self.service, self._sink(ticket.arn))
+
+    def _call(self, call: ChainedRecord) -> Result[str | None, ErrorObject]:
+        """Call a plain invoke target once: JSON in, JSON out, an exception is a failure."""
+        handler = self._callables.get(call.function_name)
+        if handler is None:
+            message = f"Function not found: {call.function_name}"
+            return Failure(ErrorObject(error_type="ResourceNotFoundException", error_message=message))
+        try:
+            event: Any = json.loads(call.payload) if call.payload is not None else None
+        except ValueError:
+            event = call.payload
+        context = LocalLambdaContext(
+            aws_request_id=str(uuid.uuid4()),
+            function_name=call.function_name,
+            invoked_function_arn=function_arn(call.function_name),
+            durable_service_client=self.service,
+            deadline=time.monotonic() + INVOCATION_TIMEOUT_SECONDS,
+        )
+        try:
+            value: object = handler(event, context)
+            return Success(json.dumps(value))
+        except Exception as exc:  # the target's failure is the invoke's result
+            return Failure(exception_error(exc))
 
     def describe(self, arn: str) -> ExecutionOutcome:
         record = self._record(arn)
@@ -210,11 +415,18 @@ def run_local(
     real_time: bool = False,
     db: str | None = None,
     isolated: bool = False,
+    callbacks: CallbackHook | None = None,
 ) -> ExecutionOutcome:
-    """Run one execution of ``handler`` with ``json.dumps(input)`` as its payload."""
+    """Run one execution of ``handler`` with ``json.dumps(input)`` as its payload.
+
+    ``functions`` are invoke targets by name; ``callbacks(info, sender)`` is called for
+    each callback once the invocation that created it has completed, and may answer it
+    with ``sender.send_callback_success/failure/heartbeat``."""
     with LocalBackend(db, real_time=real_time) as backend:
         for name, target in (functions or {}).items():
             backend.register(name, target)
+        if callbacks is not None:
+            backend.on_callback_started(callbacks)
         name = function_name_of(handler)
         backend.register(name, handler, isolated=isolated)
         arn = backend.start(name, json.dumps(input))

@@ -1,8 +1,12 @@
 """``lambda-durable run FILE_OR_MODULE:HANDLER --input JSON [--db PATH] [--real-time]``.
 
 Runs one execution on the embedded backend, printing each operation event as it is
-appended, then the outcome. Exit status: 0 SUCCEEDED, 1 any other outcome, 2 bad usage
-(every usage problem is one line on stderr, never a traceback).
+appended, then the outcome. Waits and retries are skipped (unless ``--real-time``); a
+callback is not: when the execution waits for a callback answer, ``run`` prints the
+CallbackId and the ``lambda-durable callback`` command that answers it, and stops with
+the execution RUNNING in the database (that command resumes it). Exit status:
+0 SUCCEEDED or waiting for a callback, 1 any other outcome, 2 bad usage (every usage
+problem is one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Sequence
 
 from returns.pipeline import is_successful
 
-from lambda_durable.local.api import LocalBackend, function_name_of
+from lambda_durable.local.api import ExecutionOutcome, LocalBackend, function_name_of
 from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
 from lambda_durable.wire import Event, EventType, ExecutionStatus
 
@@ -60,7 +64,7 @@ def describe_event(event: Event) -> str | None:
     return f"  {event.event_type.value:<22} {kind:<8} {label}"
 
 
-def _print_event(arn: str, event: Event) -> None:
+def print_event(arn: str, event: Event) -> None:
     line = describe_event(event)
     if line is not None:
         print(line, flush=True)
@@ -106,12 +110,23 @@ def main(argv: Sequence[str]) -> int:
         return 2
     with backend:
         name = function_name_of(ref)
-        backend.register(name, handler)
-        backend.add_listener(_print_event)
+        backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
+        backend.add_listener(print_event)
         arn = backend.start(name, json.dumps(payload_value))
         print(f"execution {arn}", flush=True)
-        outcome = backend.run_until_settled(arn)
+        outcome = backend.run_until_suspended(arn)
+        return report(backend, outcome, args.db)
+
+
+def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str) -> int:
+    """Print the outcome (or the callbacks it waits for); the exit status of ``run``."""
     print(outcome.status.value)
+    if outcome.status is ExecutionStatus.RUNNING:
+        for waiting in backend.open_callbacks(outcome.arn):
+            label = waiting.name or waiting.op_id[:12]
+            print(f"waiting for callback {label}: {waiting.callback_id}")
+            print(f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}")
+        return 0
     if outcome.result is not None:
         print(outcome.result)
     if outcome.error is not None:

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
+from lambda_durable.local.callbacks import CallbackRecord
 from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord
+from lambda_durable.local.targets import ChainedRecord
 from lambda_durable.local.transitions import Completion
 from lambda_durable.wire import (
     Event,
@@ -40,6 +42,10 @@ class Live:
     updated_ids: dict[str, None] = field(factory=dict)
     timers: dict[str, datetime] = field(factory=dict)
     ready: set[str] = field(factory=set)
+    waiting: set[str] = field(factory=set)
+    """Ops the outside world must finish: STARTED callbacks and chained invokes."""
+    callbacks: dict[str, CallbackRecord] = field(factory=dict)
+    chained: dict[str, ChainedRecord] = field(factory=dict)
     reinvoke: bool = False
     retry_at: datetime | None = None
     completion: Completion | None = None
@@ -56,7 +62,14 @@ class Live:
         """Keep the timer and ready indexes in step with one operation's status."""
         self.timers.pop(op.id, None)
         self.ready.discard(op.id)
-        if op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
+        self.waiting.discard(op.id)
+        if op.status is OperationStatus.STARTED and op.type in (OperationType.CALLBACK, OperationType.CHAINED_INVOKE):
+            self.waiting.add(op.id)
+            record = self.callbacks.get(op.id)
+            deadline = record.deadline if record is not None else None
+            if deadline is not None:
+                self.timers[op.id] = deadline
+        elif op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
             end = op.wait_details.scheduled_end_timestamp
             if end is not None:
                 self.timers[op.id] = end
@@ -77,6 +90,8 @@ class Tx:
         self.record: ExecutionRecord | None = None
         self.invocation: InvocationRecord | None = None
         self.token_seq: int | None = None
+        self.callbacks: dict[str, CallbackRecord] = {}
+        self.chained: dict[str, ChainedRecord] = {}
         self._new_ops = 0
 
     def op(self, op_id: str) -> Operation | None:
@@ -122,4 +137,6 @@ class Tx:
             execution=self.record,
             invocation=self.invocation,
             token_seq=self.token_seq,
+            callbacks=tuple(self.callbacks.values()),
+            chained=tuple(self.chained.values()),
         )

@@ -1,37 +1,119 @@
-"""Driving one execution to a terminal status (EMULATOR.md §4.1).
+"""Driving an execution, and the chained executions it waits on, on one clock (EMULATOR.md §4.1).
 
-One invocation at a time. Between invocations: fire what is due, invoke if the service
-wants it, else sleep on the clock until the next timer, invocation retry or the
-execution deadline. On the skipping clock that sleep is an instant jump, so a run never
-idles; an execution that can never progress jumps straight to its deadline (TIMED_OUT).
+One invocation at a time per execution. A *family* is an execution plus, recursively,
+the child executions of its pending chained invokes. ``step`` makes one unit of
+progress without moving the clock: fire what is due, run one wanted invocation, or call
+one plain invoke target. Children run only between the parent's invocations, so a
+child's result lands after the parent's ``InvocationCompleted`` (CR 5-1). When nothing
+can progress, ``advance`` sleeps on the clock until the family's next timer, invocation
+retry or deadline; on the skipping clock that is an instant jump, so a run never idles
+and an execution that can never progress reaches its deadline (TIMED_OUT) at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from returns.pipeline import is_successful
 from returns.result import Result
 
 from lambda_durable.local.clock import Clock
 from lambda_durable.local.service import InvocationTicket, LocalService
-from lambda_durable.wire import ErrorObject, InvocationOutput
+from lambda_durable.local.targets import ChainedRecord
+from lambda_durable.wire import ErrorObject, ExecutionStatus, InvocationOutput
 
 InvokeFn = Callable[[InvocationTicket], Result[InvocationOutput, ErrorObject]]
+CallFn = Callable[[ChainedRecord], Result[str | None, ErrorObject]]
+AfterFn = Callable[[str], None]
 
 
-def drive(service: LocalService, clock: Clock, arn: str, invoke: InvokeFn) -> None:
-    """Run invocations and timers until the execution is terminal."""
-    while True:
-        service.advance(arn)
-        if service.wants_invocation(arn):
-            ticket = service.begin_invocation(arn)
-            if not is_successful(ticket):
+class Driver:
+    """Runs invocations, plain invoke targets and timers for executions of one service."""
+
+    def __init__(
+        self, service: LocalService, clock: Clock, invoke: InvokeFn, call: CallFn, after: AfterFn | None = None
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self._invoke = invoke
+        self._call = call
+        self._after = after if after is not None else (lambda _arn: None)
+
+    def running(self, arn: str) -> bool:
+        record = self.service.execution(arn)
+        return is_successful(record) and record.unwrap().status is ExecutionStatus.RUNNING
+
+    def family(self, arn: str) -> list[str]:
+        """The execution and the running children it waits on, parents first."""
+        found: list[str] = []
+        queue = [arn]
+        while queue:
+            current = queue.pop(0)
+            if current in found:
+                continue
+            found.append(current)
+            queue.extend(self.service.children(current))
+        return found
+
+    def step(self, arn: str) -> bool:
+        """One unit of progress in the family without moving the clock; False if none."""
+        for member in self.family(arn):
+            self.service.advance(member)
+            if self.service.wants_invocation(member):
+                ticket = self.service.begin_invocation(member)
+                if not is_successful(ticket):
+                    continue
+                opened = ticket.unwrap()
+                self.service.finish_invocation(opened, self._invoke(opened))
+                self._after(member)
+                return True
+            for call in self.service.pending_calls(member):
+                self.service.complete_call(member, call.op_id, self._call(call))
+                return True
+        return False
+
+    def run_until_idle(self, arn: str) -> None:
+        while self.running(arn) and self.step(arn):
+            pass
+
+    def next_wakeup(self, arn: str) -> datetime | None:
+        moments = [m for m in (self.service.next_wakeup(a) for a in self.family(arn)) if m is not None]
+        return min(moments) if moments else None
+
+    def advance(self, arn: str, seconds: float | None = None) -> bool:
+        """Move the clock to the next wake-up (``seconds`` None) and fire what is due, or
+        live through ``seconds``: each timer due on the way fires at its moment and the
+        invocations it causes run then. False when the execution is not running or
+        (for None) nothing is scheduled."""
+        if not self.running(arn):
+            return False
+        if seconds is None:
+            wake = self.next_wakeup(arn)
+            if wake is None:
+                return False
+            self._jump(arn, wake)
+            return True
+        target = self.clock.now() + timedelta(seconds=seconds)
+        last: datetime | None = None
+        while self.running(arn):
+            wake = self.next_wakeup(arn)
+            if wake is None or wake >= target or wake == last:  # (== last: it did not fire)
+                break
+            last = wake
+            self._jump(arn, wake)
+            self.run_until_idle(arn)
+        self._jump(arn, target)
+        return True
+
+    def _jump(self, arn: str, moment: datetime) -> None:
+        self.clock.sleep_until(moment)
+        for member in self.family(arn):
+            self.service.advance(member)
+
+    def settle(self, arn: str) -> None:
+        """Run invocations and timers until the execution is terminal."""
+        while True:
+            self.run_until_idle(arn)
+            if not self.advance(arn):
                 return
-            opened = ticket.unwrap()
-            service.finish_invocation(opened, invoke(opened))
-            continue
-        wake = service.next_wakeup(arn)
-        if wake is None:
-            return
-        clock.sleep_until(wake)

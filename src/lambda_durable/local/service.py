@@ -4,7 +4,8 @@ All calls are serialised by one lock. Each transition is computed first, written
 store in one transaction, and only then merged into the in-memory view of the live
 execution (operations by id, timers, the checkpoint delta), so per-update work stays
 proportional to the update and a rejected or failed write changes nothing.
-Errors are returned as ``ServiceError`` values, never raised.
+Errors are returned as ``ServiceError`` values, never raised. What reaches an execution
+from outside its handler (callback APIs, chained invokes) is the ``ExternalOps`` mixin.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from attrs import frozen
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from lambda_durable.client import INVALID_TOKEN_PREFIX, ServiceError
+from lambda_durable.client import ServiceError
 from lambda_durable.local.batch import plan_batch
 from lambda_durable.local.clock import Clock
+from lambda_durable.local.external import ExternalOps
 from lambda_durable.local.live import Live, Tx
+from lambda_durable.local.service_errors import bad_token, invalid, not_found
 from lambda_durable.local.store import ExecutionRecord, InvocationRecord, Store
+from lambda_durable.local.targets import Resolver
 from lambda_durable.local.tokens import (
     TokenClaims,
     decode_marker,
@@ -36,7 +40,7 @@ from lambda_durable.local.tokens import (
     encode_token,
     execution_arn,
 )
-from lambda_durable.local.transitions import Completion, wait_seconds
+from lambda_durable.local.transitions import Completion, complete_callback, wait_seconds
 from lambda_durable.wire import (
     INVOCATION,
     CheckpointOutput,
@@ -81,16 +85,7 @@ _TERMINAL_EVENT = {
 EventListener = Callable[[str, Event], None]
 
 
-def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterValueException", message, 400)
-
-
-def not_found(arn: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", f"Durable execution not found: {arn}", 404)
-
-
-def bad_token(detail: str) -> ServiceError:
-    return invalid(f"{INVALID_TOKEN_PREFIX}: {detail}")
+STOPPED_BY_USER = ErrorObject(error_message="Execution stopped by user request")
 
 
 @frozen
@@ -104,8 +99,9 @@ class InvocationTicket:
     event: InvocationInput
 
 
-class LocalService:
-    """The service: start, invoke bookkeeping, checkpoint, state, timers, history."""
+class LocalService(ExternalOps):
+    """The service: start, invoke bookkeeping, checkpoint, state, timers, history; the
+    callback APIs and chained invokes come from ``ExternalOps``."""
 
     def __init__(
         self,
@@ -114,7 +110,10 @@ class LocalService:
         *,
         execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT,
         page_bytes: int = DEFAULT_PAGE_BYTES,
+        resolver: Resolver | None = None,
     ) -> None:
+        self.resolver: Resolver = resolver if resolver is not None else (lambda _name: None)
+        """Chained-invoke target lookup; the backend installs its function registry."""
         self.store = store
         self.clock = clock
         self.execution_timeout = execution_timeout
@@ -145,6 +144,8 @@ class LocalService:
             order=[op.id for op in ops],
             events=self.store.events(arn),
             token_seq=self.store.token_seq(arn),
+            callbacks={c.op_id: c for c in self.store.callbacks(arn)},
+            chained={c.op_id: c for c in self.store.chained(arn)},
         )
         for op in ops:
             live.index(op)
@@ -178,6 +179,12 @@ class LocalService:
         except sqlite3.Error as exc:
             return Failure(ServiceError("ServiceException", f"store write failed: {exc}", 500))
         live = tx.live
+        was_running = live.running
+        live.callbacks.update(tx.callbacks)
+        live.chained.update(tx.chained)
+        for op_id in tx.callbacks.keys() - tx.ops.keys():
+            if op_id in live.ops:
+                live.index(live.ops[op_id])
         for position, op in tx.ops.values():
             if op.id not in live.positions:
                 live.positions[op.id] = position
@@ -195,6 +202,8 @@ class LocalService:
                 listener(live.record.arn, event)
         if not live.running and live.invocation is None:
             self._retire(live.record.arn)
+        if was_running and not live.running:
+            self._child_ended(live.record)
         return Success(None)
 
     def _retire(self, arn: str) -> None:
@@ -378,7 +387,7 @@ class LocalService:
             return Completion(ExecutionStatus.SUCCEEDED, result=out.result)
         if out.status is InvocationStatus.FAILED and out.result is None:
             return Completion(ExecutionStatus.FAILED, error=out.error or ErrorObject())
-        if out.status is InvocationStatus.PENDING and (live.timers or live.ready or live.reinvoke):
+        if out.status is InvocationStatus.PENDING and (live.timers or live.ready or live.waiting or live.reinvoke):
             return None
         return ErrorObject(
             error_type="Runtime.InvalidOutput",
@@ -451,17 +460,21 @@ class LocalService:
                 return Failure(invalid(planned.failure()))
             tx = Tx(live)
             completion: Completion | None = None
-            for transition in planned.unwrap():
+            stops: list[str] = []
+            for update, transition in zip(updates, planned.unwrap(), strict=True):
                 if transition.completion is not None:
                     completion = transition.completion
-                if transition.op is not None:
-                    tx.put(transition.op)
-                if transition.event_type is not None and transition.op is not None:
-                    tx.event(transition.event_type, now, transition.details, transition.op)
+                for extra in self._service_side(tx, update, transition, now, stops):
+                    if extra.op is not None:
+                        tx.put(extra.op)
+                    if extra.event_type is not None and extra.op is not None:
+                        tx.event(extra.event_type, now, extra.details, extra.op)
             self._fire_due(tx, now, during_invocation=True)
             committed = self._commit(tx)
             if not is_successful(committed):
                 return Failure(committed.failure())
+            for child_arn in stops:
+                self.stop_execution(child_arn, ErrorObject(error_message="The invoking operation was cancelled."))
             live.token_seq += 1  # durable only per invocation: tokens also name the invocation
             delta = sorted(live.dirty, key=live.positions.__getitem__)
             live.dirty.clear()
@@ -513,6 +526,15 @@ class LocalService:
             elif op.type is OperationType.STEP and op.status is OperationStatus.PENDING and op.step_details:
                 details = attrs.evolve(op.step_details, next_attempt_timestamp=None)
                 tx.put(attrs.evolve(op, status=OperationStatus.READY, step_details=details))
+            elif op.type is OperationType.CALLBACK and op.status is OperationStatus.STARTED:
+                record = live.callbacks.get(op_id)
+                error = record.expiry(now) if record is not None else None
+                if error is None:
+                    continue
+                timed_out = complete_callback(op, OperationStatus.TIMED_OUT, now, error=error)
+                assert timed_out.op is not None and timed_out.event_type is not None
+                tx.put(timed_out.op)
+                tx.event(timed_out.event_type, now, timed_out.details, timed_out.op)
             else:
                 continue
             if not during_invocation:
@@ -560,6 +582,21 @@ class LocalService:
             if live.reinvoke and live.retry_at is not None:
                 moments.append(live.retry_at)
             return min(moments)
+
+    def stop_execution(self, arn: str, error: ErrorObject | None = None) -> Result[datetime, ServiceError]:
+        """StopDurableExecution: STOPPED + ``ExecutionStopped``; idempotent once terminal."""
+        with self._lock:
+            live = self._load(arn)
+            if live is None:
+                return Failure(not_found(arn))
+            if not live.running:
+                return Success(live.record.end or self.clock.now())
+            now = self.clock.now()
+            tx = Tx(live)
+            stopped = error if error is not None else STOPPED_BY_USER
+            self._terminate(tx, Completion(ExecutionStatus.STOPPED, error=stopped), now)
+            committed = self._commit(tx)
+            return committed.map(lambda _: now)
 
     # --- reads ------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from typing import Any
 from attrs import frozen
 
 from lambda_durable.local import codec
+from lambda_durable.local.callbacks import CallbackRecord
+from lambda_durable.local.targets import ChainedRecord
 from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
 
 _SCHEMA = """
@@ -73,6 +75,31 @@ CREATE TABLE IF NOT EXISTS logs (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_by_arn ON logs (arn, seq);
+CREATE TABLE IF NOT EXISTS callbacks (
+    callback_id TEXT PRIMARY KEY,
+    arn TEXT NOT NULL,
+    op_id TEXT NOT NULL,
+    timeout_at TEXT,
+    heartbeat_seconds INTEGER NOT NULL,
+    heartbeat_at TEXT
+);
+CREATE INDEX IF NOT EXISTS callbacks_by_arn ON callbacks (arn);
+CREATE TABLE IF NOT EXISTS chained_invokes (
+    arn TEXT NOT NULL,
+    op_id TEXT NOT NULL,
+    function_name TEXT NOT NULL,
+    child_arn TEXT NOT NULL,
+    durable INTEGER NOT NULL,
+    payload TEXT,
+    PRIMARY KEY (arn, op_id)
+);
+CREATE INDEX IF NOT EXISTS chained_by_child ON chained_invokes (child_arn);
+CREATE TABLE IF NOT EXISTS functions (
+    name TEXT PRIMARY KEY,
+    target TEXT NOT NULL,
+    attribute TEXT NOT NULL,
+    key TEXT
+);
 """
 
 
@@ -117,6 +144,8 @@ class ChangeSet:
     execution: ExecutionRecord | None = None
     invocation: InvocationRecord | None = None
     token_seq: int | None = None
+    callbacks: tuple[CallbackRecord, ...] = ()
+    chained: tuple[ChainedRecord, ...] = ()
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -192,6 +221,29 @@ class Store:
                 )
             if change.token_seq is not None:
                 conn.execute("UPDATE executions SET token_seq = ? WHERE arn = ?", (change.token_seq, change.arn))
+            if change.callbacks:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO callbacks (callback_id, arn, op_id, timeout_at, heartbeat_seconds,"
+                    " heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.callback_id, c.arn, c.op_id, _ts(c.timeout_at), c.heartbeat_seconds, _ts(c.heartbeat_at))
+                        for c in change.callbacks
+                    ],
+                )
+            if change.chained:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO chained_invokes (arn, op_id, function_name, child_arn, durable, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
+                )
+
+    def put_function(self, name: str, target: str, attribute: str, key: str | None) -> None:
+        """Remember how to load function ``name`` (so another process can resume it)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO functions (name, target, attribute, key) VALUES (?, ?, ?, ?)",
+                (name, target, attribute, key),
+            )
 
     def append_log(self, arn: str, record: dict[str, Any]) -> None:
         """Keep one structured handler log record (its own small transaction)."""
@@ -324,11 +376,59 @@ class Store:
             out.append(InvocationRecord(row[0], row[1], row[2], start, _dt(row[4]), _error(row[5])))
         return out
 
+    _CALLBACK_COLUMNS = "callback_id, arn, op_id, timeout_at, heartbeat_seconds, heartbeat_at"
+    _CHAINED_COLUMNS = "arn, op_id, function_name, child_arn, durable, payload"
+
+    @staticmethod
+    def _callback_row(row: Any) -> CallbackRecord:
+        return CallbackRecord(row[0], row[1], row[2], _dt(row[3]), int(row[4]), _dt(row[5]))
+
+    @staticmethod
+    def _chained_row(row: Any) -> ChainedRecord:
+        return ChainedRecord(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+
+    def callback(self, callback_id: str) -> CallbackRecord | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {self._CALLBACK_COLUMNS} FROM callbacks WHERE callback_id = ?",  # noqa: S608
+                (callback_id,),
+            ).fetchone()
+        return None if row is None else self._callback_row(row)
+
+    def callbacks(self, arn: str) -> list[CallbackRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._CALLBACK_COLUMNS} FROM callbacks WHERE arn = ?", (arn,)  # noqa: S608
+            ).fetchall()
+        return [self._callback_row(r) for r in rows]
+
+    def chained(self, arn: str) -> list[ChainedRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._CHAINED_COLUMNS} FROM chained_invokes WHERE arn = ?", (arn,)  # noqa: S608
+            ).fetchall()
+        return [self._chained_row(r) for r in rows]
+
+    def chained_by_child(self, child_arn: str) -> ChainedRecord | None:
+        """The invoke that started execution ``child_arn``, if it was started by one."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {self._CHAINED_COLUMNS} FROM chained_invokes WHERE child_arn = ? AND durable = 1",  # noqa: S608
+                (child_arn,),
+            ).fetchone()
+        return None if row is None else self._chained_row(row)
+
+    def function(self, name: str) -> tuple[str, str, str | None] | None:
+        """(target, attribute, key) of a function remembered with ``put_function``."""
+        with self._lock:
+            row = self._conn.execute("SELECT target, attribute, key FROM functions WHERE name = ?", (name,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), row[2])
+
     def dump(self) -> str:
         """A deterministic text image of every table (tests compare before/after)."""
         with self._lock:
             parts = []
-            for table in ("executions", "operations", "events", "invocations", "logs"):
+            for table in ("executions", "operations", "events", "invocations", "logs", "callbacks", "chained_invokes"):
                 rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
                 parts.append(json.dumps([table, rows], default=str))
         return "\n".join(parts)

@@ -2,7 +2,10 @@
 
 Pure functions: (update, the operation as it stands, now) -> the new operation and the
 event to append, or the exact rejection message. One rule per operation type, looked up
-in ``RULES``; CALLBACK and CHAINED_INVOKE slot in there when they are implemented.
+in ``RULES``. The one impurity is the fresh CallbackId a CALLBACK START draws; the
+service adds what needs its state (a chained invoke's child ARN, the callback timers).
+Async completions (callback answers and timeouts, a chained target ending) are pure
+functions of the operation too (``complete_callback``, ``complete_chained``).
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import attrs
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from lambda_durable.local.callbacks import new_callback_id
 from lambda_durable.wire import (
     API_JSON,
+    CallbackDetails,
+    ChainedInvokeDetails,
     ContextDetails,
     ErrorObject,
     EventDetails,
     EventError,
+    EventInput,
     EventResult,
     EventType,
     ExecutionStatus,
@@ -249,11 +256,105 @@ def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) ->
     return Success(Transition(None, None, completion=Completion(ExecutionStatus.FAILED, error=update.error)))
 
 
-def _not_yet(kind: str) -> Rule:
-    def rule(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
-        return Failure(f"Checkpoint for OperationType.{kind} is not implemented yet.")
+# --- CALLBACK ------------------------------------------------------------------
 
-    return rule
+
+def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    if update.action is not A.START:
+        return Failure("Invalid action for the given operation type.")
+    if cur is not None:
+        return Failure("Cannot start a CALLBACK that already exist.")
+    options = update.callback_options
+    timeout = options.timeout_seconds if options is not None else 0
+    heartbeat = options.heartbeat_timeout_seconds if options is not None else 0
+    if timeout < 0 or heartbeat < 0:
+        return Failure("Invalid CallbackOptions for the given action.")
+    callback_id = new_callback_id()
+    op = attrs.evolve(_new(update, now, S.STARTED), callback_details=CallbackDetails(callback_id=callback_id))
+    details = EventDetails(
+        callback_id=callback_id,
+        timeout=timeout if timeout > 0 else None,
+        heartbeat_timeout=heartbeat if heartbeat > 0 else None,
+    )
+    return Success(Transition(op, EventType.CALLBACK_STARTED, details))
+
+
+def callback_timing(update: OperationUpdate) -> tuple[int, int]:
+    """(TimeoutSeconds, HeartbeatTimeoutSeconds) of a CALLBACK START; 0 = no timer."""
+    options = update.callback_options
+    if options is None:
+        return 0, 0
+    return options.timeout_seconds, options.heartbeat_timeout_seconds
+
+
+def complete_callback(
+    cur: Operation,
+    status: OperationStatus,
+    now: datetime,
+    *,
+    result: str | None = None,
+    error: ErrorObject | None = None,
+) -> Transition:
+    """An external answer (SUCCEEDED/FAILED) or a timer (TIMED_OUT) closes the callback."""
+    callback_id = cur.callback_details.callback_id if cur.callback_details is not None else ""
+    details = CallbackDetails(callback_id=callback_id, result=result, error=error)
+    op = attrs.evolve(cur, status=status, end_timestamp=now, callback_details=details)
+    if status is S.SUCCEEDED:
+        return Transition(op, EventType.CALLBACK_SUCCEEDED, EventDetails(result=_result(result)))
+    event = EventType.CALLBACK_FAILED if status is S.FAILED else EventType.CALLBACK_TIMED_OUT
+    return Transition(op, event, EventDetails(error=_error(error)))
+
+
+# --- CHAINED_INVOKE -------------------------------------------------------------
+
+EXECUTED_VERSION = "$LATEST"
+
+
+def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+    action = update.action
+    if action is A.START:
+        if cur is not None:
+            return Failure("Cannot start an INVOKE that already exist.")
+        options = update.chained_invoke_options
+        if options is None or not options.function_name:
+            return Failure("Invalid ChainedInvokeOptions for the given action.")
+        op = attrs.evolve(_new(update, now, S.STARTED), chained_invoke_details=ChainedInvokeDetails())
+        details = EventDetails(
+            function_name=options.function_name,
+            tenant_id=options.tenant_id,
+            input=EventInput(payload=update.payload, truncated=False),
+            executed_version=EXECUTED_VERSION,
+        )
+        return Success(Transition(op, EventType.CHAINED_INVOKE_STARTED, details))
+    if action is A.CANCEL:
+        if cur is None or cur.status is not S.STARTED:
+            return Failure("Cannot cancel an INVOKE that does not exist or has already completed.")
+        return Success(complete_chained(cur, S.STOPPED, now, error=update.error))
+    return Failure("Invalid action for the given operation type.")
+
+
+_CHAINED_EVENTS = {
+    S.SUCCEEDED: EventType.CHAINED_INVOKE_SUCCEEDED,
+    S.FAILED: EventType.CHAINED_INVOKE_FAILED,
+    S.TIMED_OUT: EventType.CHAINED_INVOKE_TIMED_OUT,
+    S.STOPPED: EventType.CHAINED_INVOKE_STOPPED,
+}
+
+
+def complete_chained(
+    cur: Operation,
+    status: OperationStatus,
+    now: datetime,
+    *,
+    result: str | None = None,
+    error: ErrorObject | None = None,
+) -> Transition:
+    """The target ended (or the invoke was cancelled): the op takes the target's outcome."""
+    details = ChainedInvokeDetails(result=result, error=error)
+    op = attrs.evolve(cur, status=status, end_timestamp=now, chained_invoke_details=details)
+    if status is S.SUCCEEDED:
+        return Transition(op, EventType.CHAINED_INVOKE_SUCCEEDED, EventDetails(result=_result(result)))
+    return Transition(op, _CHAINED_EVENTS[status], EventDetails(error=_error(error)))
 
 
 RULES: Mapping[OperationType, Rule] = {
@@ -261,8 +362,8 @@ RULES: Mapping[OperationType, Rule] = {
     OperationType.CONTEXT: _context,
     OperationType.WAIT: _wait,
     OperationType.EXECUTION: _execution,
-    OperationType.CALLBACK: _not_yet("CALLBACK"),
-    OperationType.CHAINED_INVOKE: _not_yet("CHAINED_INVOKE"),
+    OperationType.CALLBACK: _callback,
+    OperationType.CHAINED_INVOKE: _chained,
 }
 
 

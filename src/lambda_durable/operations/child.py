@@ -38,22 +38,23 @@ def run_child(
 ) -> Result[Any, DurableError]:
     """PROTOCOL.md §5.5: run ``fn`` in a child context unless its result is in the log."""
     sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT.value
+    codec: Codec[Any] = Codec(
+        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
+    )
     return scope.begin(OperationType.CONTEXT, sub_type, name).bind(
-        lambda slot: _run(scope, slot, sub_type, fn, config, make_context)
+        lambda slot: run_in_slot(scope, slot, sub_type, fn, codec, make_context)
     )
 
 
-def _run(
+def run_in_slot(
     scope: Scope,
     slot: Slot,
     sub_type: str,
     fn: Callable[[C], object],
-    config: ChildConfig[Any] | None,
+    codec: Codec[Any],
     make_context: Callable[[Scope], C],
 ) -> Result[Any, DurableError]:
-    codec: Codec[Any] = Codec(
-        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
-    )
+    """A child context at an id already claimed (by ``run_child`` or by a batch branch)."""
     existing = slot.existing
     details = existing.context_details if existing else None
     child_scope = scope.child(slot.op_id)
@@ -86,6 +87,14 @@ def _succeed(
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
     scope.state.checkpointer.send(updates.succeed("" if large else payload, replay_children=large))
     return codec.decode(payload)
+
+
+def run_virtual(
+    scope: Scope, fn: Callable[[C], object], codec: Codec[Any], make_context: Callable[[Scope], C]
+) -> Result[Any, DurableError]:
+    """A child context that records no operation of its own (FLAT batch branches): its
+    operations carry the caller's parent id, and replay re-runs the body."""
+    return _body(fn, make_context(scope)).bind(lambda value: codec.encode(value).bind(codec.decode))
 
 
 def _body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:

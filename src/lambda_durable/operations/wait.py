@@ -7,7 +7,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.config import MAX_WAIT_SECONDS, Duration
 from lambda_durable.errors import DurableError, InvalidArgument
 from lambda_durable.runtime.scope import Scope, Slot
-from lambda_durable.runtime.signals import Suspend
+from lambda_durable.runtime.signals import FailExecution, Suspend
 from lambda_durable.wire import (
     OperationAction,
     OperationStatus,
@@ -52,3 +52,39 @@ def _run(scope: Scope, slot: Slot, seconds: int) -> Result[None, DurableError]:
     if current is not None and current.status in _RESUMED:
         return Success(None)
     raise Suspend()
+
+
+def run_cancel_wait(scope: Scope, operation_id: str) -> Result[None, DurableError]:
+    """Cancel a WAIT of this execution that is still running (``Action: CANCEL``).
+
+    Inferred, not confirmed against the service (PROTOCOL.md §13.6): CANCEL on a STARTED
+    wait moves it to CANCELLED (history ``WaitCancelled``) and a ``wait`` replaying it
+    returns ``Success(None)``. A wait that is already CANCELLED is a no-op success, so a
+    replayed ``cancel_wait`` answers what the first run answered. An unknown id, an
+    operation that is not a WAIT, or a wait whose timer already fired is refused with
+    ``InvalidArgument`` and nothing is checkpointed.
+    """
+    state = scope.state
+    if state.poisoned is not None:
+        raise FailExecution(state.poisoned)
+    op = state.operation(operation_id)
+    if op is None:
+        return _refuse(f"no operation {operation_id!r} in this execution")
+    if op.type is not OperationType.WAIT:
+        return _refuse(f"operation {operation_id!r} is a {op.type.value}, not a WAIT")
+    if op.status is OperationStatus.CANCELLED:
+        return Success(None)
+    if op.status is not OperationStatus.STARTED:
+        return _refuse(f"wait {operation_id!r} already finished ({op.status.value})")
+    state.checkpointer.send(
+        OperationUpdate(
+            id=op.id,
+            type=OperationType.WAIT,
+            action=OperationAction.CANCEL,
+        )
+    )
+    return Success(None)
+
+
+def _refuse(message: str) -> Result[None, DurableError]:
+    return Failure(InvalidArgument.of("InvalidArgument", f"cancel_wait: {message}"))

@@ -43,7 +43,7 @@ class Checkpointer:
         self._arn = arn
         self._token: str | None = token
         self._on_operations = on_operations
-        self._queue: list[OperationUpdate] = []
+        self._queue: list[tuple[OperationUpdate, int]] = []
         self._queue_bytes = 0
         self._oldest: float | None = None
         self._max_delay = max_delay
@@ -68,7 +68,7 @@ class Checkpointer:
             self.flush()
         if self._oldest is None:
             self._oldest = time.monotonic()
-        self._queue.append(update)
+        self._queue.append((update, size))
         self._queue_bytes += size
 
     def send(self, update: OperationUpdate) -> None:
@@ -94,8 +94,7 @@ class Checkpointer:
             return
         batch: list[OperationUpdate] = []
         size = 0
-        for update in self._queue:
-            item = update_size(update)
+        for update, item in self._queue:
             if batch and (len(batch) >= MAX_UPDATES_PER_CALL or size + item > MAX_BYTES_PER_CALL):
                 self._call(batch)
                 batch, size = [], 0

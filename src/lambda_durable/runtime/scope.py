@@ -45,6 +45,16 @@ class Scope:
     def peek_id(self) -> str:
         return operation_id(self.prefix, self.counter + 1)
 
+    def virtual_child(self, index: int) -> Scope:
+        """The scope of branch ``index`` when the branch records no operation (FLAT):
+        ids still come from the branch's own id, parents are this scope's parent."""
+        return Scope(
+            self.state,
+            prefix=operation_id(self.prefix, index),
+            parent_id=self.parent_id,
+            replaying=self.replaying,
+        )
+
     def child(self, op_id: str) -> Scope:
         """The scope of a child context whose container operation is ``op_id``."""
         return Scope(self.state, prefix=op_id, parent_id=op_id, replaying=self.replaying)
@@ -53,10 +63,25 @@ class Scope:
         self, op_type: OperationType, sub_type: str, name: str | None
     ) -> Result[Slot, DurableError]:
         """Take the next id; on replay, require the log to hold the same kind of operation."""
+        self._check_poisoned()
+        self.counter += 1
+        return self._claim(operation_id(self.prefix, self.counter), op_type, sub_type, name)
+
+    def begin_branch(
+        self, index: int, op_type: OperationType, sub_type: str, name: str | None
+    ) -> Result[Slot, DurableError]:
+        """The id of branch ``index`` (0-based) of this container: it depends on the
+        index, not on the order in which branches run (PROTOCOL.md §3.2)."""
+        self._check_poisoned()
+        return self._claim(operation_id(self.prefix, index), op_type, sub_type, name)
+
+    def _check_poisoned(self) -> None:
         if self.state.poisoned is not None:
             raise FailExecution(self.state.poisoned)
-        self.counter += 1
-        op_id = operation_id(self.prefix, self.counter)
+
+    def _claim(
+        self, op_id: str, op_type: OperationType, sub_type: str, name: str | None
+    ) -> Result[Slot, DurableError]:
         name = name or None
         existing = self.state.operation(op_id)
         self._update_replay_status(existing)
@@ -65,8 +90,8 @@ class Scope:
             if mismatch:
                 error = ErrorObject(
                     error_type="NonDeterministicExecution",
-                    error_message=f"operation {op_id} (#{self.counter} in its context) {mismatch}; "
-                    "the handler code no longer follows the path recorded in the checkpoint log",
+                    error_message=f"operation {op_id} {mismatch}; the handler code no longer "
+                    "follows the path recorded in the checkpoint log",
                 )
                 self.state.poisoned = error
                 return Failure(NonDeterministicExecution(error))

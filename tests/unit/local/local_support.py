@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from returns.result import Result
+from returns.result import Result, Success
 
 from lambda_durable.client import DurableServiceClient, ServiceError
 from lambda_durable.local.clock import Clock
 from lambda_durable.local.service import InvocationTicket, LocalService
 from lambda_durable.local.store import Store
 from lambda_durable.wire import (
+    INVOCATION,
+    CallbackOptions,
+    ChainedInvokeOptions,
     CheckpointOutput,
     ErrorObject,
     Event,
+    InvocationOutput,
+    InvocationStatus,
     OperationAction,
     OperationType,
     OperationUpdate,
@@ -114,3 +120,37 @@ def open_invocation(service: LocalService, arn: str) -> InvocationTicket:
 def new_service(clock: Clock | None = None, **kw: Any) -> tuple[LocalService, ManualClock | Clock]:
     used: Clock = clock if clock is not None else ManualClock()
     return LocalService(Store(":memory:"), used, **kw), used
+
+
+def callback(op_id: str, timeout: int = 0, heartbeat: int = 0, **kw: Any) -> OperationUpdate:
+    kw.setdefault("sub_type", "Callback")
+    options = CallbackOptions(timeout_seconds=timeout, heartbeat_timeout_seconds=heartbeat)
+    return OperationUpdate(id=op_id, type=OT.CALLBACK, action=A.START, callback_options=options, **kw)
+
+
+def invoke(op_id: str, function_name: str, payload: str | None = "null", **kw: Any) -> OperationUpdate:
+    tenant = kw.pop("tenant_id", None)
+    kw.setdefault("sub_type", "ChainedInvoke")
+    options = ChainedInvokeOptions(function_name=function_name, tenant_id=tenant)
+    return OperationUpdate(
+        id=op_id, type=OT.CHAINED_INVOKE, action=A.START, payload=payload, chained_invoke_options=options, **kw
+    )
+
+
+def open_session(service: LocalService, arn: str) -> Session:
+    """Begin an invocation by hand and view it as a handler would."""
+    ticket = service.begin_invocation(arn).unwrap()
+    session = Session(INVOCATION.encode(ticket.event), SimpleNamespace(durable_service_client=service))
+    session.ticket = ticket
+    return session
+
+
+def end_session(service: LocalService, session: Session, output: InvocationOutput | None = None) -> None:
+    assert session.ticket is not None
+    service.finish_invocation(session.ticket, Success(output or InvocationOutput(InvocationStatus.PENDING)))
+
+
+def callback_id_of(out: CheckpointOutput, op_id: str) -> str:
+    op = next(o for o in out.new_execution_state.operations if o.id == op_id)
+    assert op.callback_details is not None
+    return op.callback_details.callback_id

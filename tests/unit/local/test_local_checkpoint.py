@@ -203,16 +203,28 @@ REJECTIONS: dict[str, tuple[list[OperationUpdate], str]] = {
         [OperationUpdate(id="e1", type=OperationType.EXECUTION, action=A.START)],
         "Invalid action for the given operation type.",
     ),
-    "callback not yet supported": (
+    "callback with a negative timeout": (
         [
             OperationUpdate(
                 id="cb",
                 type=OperationType.CALLBACK,
                 action=A.START,
-                callback_options=CallbackOptions(0, 0),
+                callback_options=CallbackOptions(-1, 0),
             )
         ],
-        "Checkpoint for OperationType.CALLBACK is not implemented yet.",
+        "Invalid CallbackOptions for the given action.",
+    ),
+    "callback succeed": (
+        [OperationUpdate(id="cb", type=OperationType.CALLBACK, action=A.SUCCEED)],
+        "Invalid action for the given operation type.",
+    ),
+    "invoke without options": (
+        [OperationUpdate(id="ci", type=OperationType.CHAINED_INVOKE, action=A.START)],
+        "Invalid ChainedInvokeOptions for the given action.",
+    ),
+    "cancel a missing invoke": (
+        [OperationUpdate(id="ci", type=OperationType.CHAINED_INVOKE, action=A.CANCEL)],
+        "Cannot cancel an INVOKE that does not exist or has already completed.",
     ),
     "valid prefix does not count": (
         [step("s9", A.START), step("s1", A.START)],

@@ -1,0 +1,143 @@
+"""Wait for callback: create a callback, hand its id to a submitter step, await the answer
+(PROTOCOL.md §5.7).
+
+It is a child context (SubType ``WaitForCallback``) built on ``operations.child``: inside
+it, op 1 is the callback (``"<name> create callback id"``), op 2 the submitter step
+(``"<name> submitter"``), then the body awaits the answer. The context's payload is the
+answer's text exactly as the external system sent it; it is decoded outside the context
+(as ``Callback.result()`` would), so a body that succeeded replays without running again
+and a text that does not fit is a ``SerdesFailed`` on every replay alike.
+
+Failures come back as what failed inside, also on replay (they are recognised from the
+inner operations in the log, the context's own ErrorObject is the inner one, unchanged):
+``CallbackFailed`` / ``CallbackTimedOut`` for the external answer, ``StepFailed`` for a
+submitter that exhausted its retries, ``ChildContextFailed`` for anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from returns.io import IO, IOResult
+from returns.result import Result
+
+from lambda_durable.config import ChildConfig, StepConfig, WaitForCallbackConfig
+from lambda_durable.errors import (
+    CallbackFailed,
+    CallbackTimedOut,
+    ChildContextFailed,
+    DurableError,
+    StepFailed,
+)
+from lambda_durable.operations.callback import create, decoder_for, raw_outcome
+from lambda_durable.operations.child import run_child
+from lambda_durable.operations.step import StepContext, run_step
+from lambda_durable.runtime.ids import operation_id
+from lambda_durable.runtime.scope import Scope
+from lambda_durable.runtime.state import ExecutionState
+from lambda_durable.wire import OperationStatus, OperationSubType, OperationType
+
+T = TypeVar("T")
+
+Submitter = Callable[[str, StepContext], object]
+"""``submitter(callback_id, step_ctx)``: tell the external system where to answer. It may
+return nothing, or a ``Result``/``IO``/``IOResult`` (a ``Failure`` is a failed attempt)."""
+
+_CALLBACK_FAILED = frozenset({OperationStatus.FAILED, OperationStatus.CANCELLED, OperationStatus.STOPPED})
+
+
+class _PassThrough:
+    """The context's codec: the answer's text is stored as it came."""
+
+    def serialize(self, value: str, /) -> str:
+        return value
+
+    def deserialize(self, data: str, /) -> str:
+        return data
+
+
+def run_wait_for_callback(
+    scope: Scope,
+    submitter: Submitter,
+    result_type: type[T],
+    name: str | None,
+    config: WaitForCallbackConfig[Any] | None,
+) -> Result[T, DurableError]:
+    state = scope.state
+    context_id = scope.peek_id()
+    decode = decoder_for(result_type, state.converter, config.serdes if config else None)
+    child_config: ChildConfig[str] = ChildConfig(
+        serdes=_PassThrough(), sub_type=OperationSubType.WAIT_FOR_CALLBACK.value
+    )
+    raw: Result[str, DurableError] = run_child(
+        scope,
+        lambda child: _body(child, submitter, name, config),
+        name,
+        child_config,
+        lambda child_scope: child_scope,
+    )
+    return raw.alt(lambda error: _what_failed(state, context_id, error)).bind(decode)
+
+
+def _body(
+    scope: Scope, submitter: Submitter, name: str | None, config: WaitForCallbackConfig[Any] | None
+) -> Result[str, DurableError]:
+    prefix = f"{name} " if name else ""
+    created = _call(
+        scope,
+        lambda: scope.begin(
+            OperationType.CALLBACK, OperationSubType.CALLBACK.value, f"{prefix}create callback id"
+        ).bind(
+            lambda slot: create(
+                scope,
+                slot,
+                config.timeout if config else None,
+                config.heartbeat_timeout if config else None,
+            )
+        ),
+    )
+    step_config = StepConfig(retry_strategy=config.retry_strategy if config else None)
+
+    def submit(ids: tuple[str, str]) -> Result[str, DurableError]:
+        op_id, callback_id = ids
+        submitted: Result[Any, DurableError] = _call(
+            scope,
+            lambda: run_step(
+                scope,
+                lambda step_ctx: _discard(submitter(callback_id, step_ctx)),
+                f"{prefix}submitter",
+                step_config,
+            ),
+        )
+        return submitted.bind(lambda _: raw_outcome(scope.state, op_id))
+
+    return created.bind(submit)
+
+
+def _call(scope: Scope, operation: Callable[[], Result[T, DurableError]]) -> Result[T, DurableError]:
+    try:
+        return operation()
+    finally:
+        scope.after_call()
+
+
+def _discard(out: object) -> object:
+    """The submitter's value is not kept: only success or failure counts."""
+    if isinstance(out, (Result, IO, IOResult)):
+        return out.map(lambda _: None)
+    return None
+
+
+def _what_failed(state: ExecutionState, context_id: str, error: DurableError) -> DurableError:
+    if not isinstance(error, ChildContextFailed):
+        return error
+    submitter = state.operation(operation_id(context_id, 2))
+    if submitter is not None and submitter.status is OperationStatus.FAILED:
+        return StepFailed(error.error)
+    callback = state.operation(operation_id(context_id, 1))
+    if callback is not None and callback.status is OperationStatus.TIMED_OUT:
+        return CallbackTimedOut(error.error)
+    if callback is not None and callback.status in _CALLBACK_FAILED:
+        return CallbackFailed(error.error)
+    return error

@@ -1,0 +1,154 @@
+"""The benchmark workloads on lambda-durable's embedded backend (one run per process).
+
+    python tests/benchmarks/bench_ours.py WORKLOAD OUT_JSON
+
+Run by ``run.py``; see ``bench_workloads.py`` for what each workload does. Checkpoint
+calls are counted where they reach the local service (``LocalBackend.service``), which
+is the service client the handler is given, so every call the SDK makes is seen.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from returns.result import Result, Success
+
+from bench_workloads import Measurement, Workload, peak_rss_kib, ran, step_runs, worker_main
+from lambda_durable import (
+    BatchResult,
+    DurableContext,
+    DurableError,
+    Duration,
+    MapConfig,
+    durable_handler,
+)
+from lambda_durable.local import LocalBackend
+from lambda_durable.wire import OperationType
+
+Body = Callable[[object, DurableContext], Result[int, DurableError]]
+
+
+def add_step(ctx: DurableContext, i: int) -> Callable[[int], Result[int, DurableError]]:
+    """``total -> step(total + i)``: step i of a sequential chain."""
+    return lambda total: ctx.step(lambda _: ran(total + i))
+
+
+def add_child(ctx: DurableContext, i: int) -> Callable[[int], Result[int, DurableError]]:
+    """``total -> child context { step(total + i) }``."""
+    return lambda total: ctx.run_in_child_context(lambda child: child.step(lambda _: ran(total + i)))
+
+
+def chain(ctx: DurableContext, n: int, link: Callable[[DurableContext, int], Callable[[int], Result[int, DurableError]]]) -> Result[int, DurableError]:
+    total: Result[int, DurableError] = Success(0)
+    for i in range(n):
+        total = total.bind(link(ctx, i))
+    return total
+
+
+def summed(batch: BatchResult[int]) -> Result[int, DurableError]:
+    return batch.to_result().map(sum)
+
+
+def body_for(w: Workload, replayed: list[float]) -> Body:
+    """The handler body; ``replayed`` gets the time at which the replay workload's
+    body is done with its steps (before the wait)."""
+    n = w.n
+    if w.kind == "steps":
+        return lambda event, ctx: chain(ctx, n, add_step)
+    if w.kind == "replay":
+
+        def steps_then_wait(event: object, ctx: DurableContext) -> Result[int, DurableError]:
+            steps = chain(ctx, n, add_step)
+            replayed.append(time.perf_counter())
+            return steps.bind(lambda total: ctx.wait(Duration.seconds(w.wait_seconds)).map(lambda _: total))
+
+        return steps_then_wait
+    if w.kind == "child":
+        return lambda event, ctx: chain(ctx, n, add_child)
+    if w.kind == "map":
+        config: MapConfig[int, Any] | None = MapConfig(max_concurrency=w.max_concurrency) if w.max_concurrency else None
+
+        def double(ctx: DurableContext, item: int, index: int) -> Result[int, DurableError]:
+            return ctx.step(lambda _: ran(item * 2))
+
+        return lambda event, ctx: ctx.map(list(range(n)), double, config=config).bind(summed)
+    if w.kind == "parallel":
+
+        def branch(i: int) -> Callable[[DurableContext], Result[int, DurableError]]:
+            return lambda ctx: ctx.step(lambda _: ran(i))
+
+        branches: Sequence[Callable[[DurableContext], Result[int, DurableError]]] = [branch(i) for i in range(n)]
+        return lambda event, ctx: ctx.parallel(branches).bind(summed)
+    return lambda event, ctx: ctx.wait(Duration.seconds(w.wait_seconds)).map(lambda _: 0)
+
+
+def run(w: Workload) -> Measurement:
+    step_runs(reset=True)
+    replayed: list[float] = []
+    body = body_for(w, replayed)
+
+    @durable_handler
+    def handler(event: object, ctx: DurableContext) -> Result[int, DurableError]:
+        return body(event, ctx)
+
+    invocations: list[float] = []
+    starts: list[float] = []
+
+    def timed(event: Any, context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        starts.append(started)
+        try:
+            return handler(event, context)
+        finally:
+            invocations.append(time.perf_counter() - started)
+
+    with LocalBackend() as backend:  # in-memory SQLite, skipping clock: the run_local defaults
+        calls = {"checkpoint": 0, "state": 0}
+        service = backend.service
+        checkpoint, get_state = service.checkpoint, service.get_execution_state
+
+        def counted_checkpoint(*args: Any, **kwargs: Any) -> Any:
+            calls["checkpoint"] += 1
+            return checkpoint(*args, **kwargs)
+
+        def counted_state(*args: Any, **kwargs: Any) -> Any:
+            calls["state"] += 1
+            return get_state(*args, **kwargs)
+
+        setattr(service, "checkpoint", counted_checkpoint)
+        setattr(service, "get_execution_state", counted_state)
+        backend.register("bench", timed)
+
+        started, cpu_started = time.perf_counter(), time.process_time()
+        arn = backend.start("bench", "{}")
+        outcome = backend.run_until_settled(arn)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+
+    operations = sum(1 for op in outcome.operations if op.type is not OperationType.EXECUTION)
+    timed_span = replayed[-1] - starts[-1] if w.kind == "replay" and replayed and starts else elapsed
+    try:
+        result = int(outcome.result or "")
+    except ValueError:
+        result = -1
+    return Measurement(
+        sdk="ours",
+        workload=w.key,
+        seconds=timed_span,
+        execution_seconds=elapsed,
+        execution_cpu_seconds=cpu,
+        invocation_seconds=tuple(invocations),
+        result=result,
+        status=outcome.status.value,
+        operations=operations,
+        step_runs=step_runs(),
+        checkpoint_calls=calls["checkpoint"],
+        state_calls=calls["state"],
+        peak_rss_kib=peak_rss_kib(),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1:], run))

@@ -1,0 +1,193 @@
+"""The benchmark's workloads: what each one runs, what its result must be, how it is timed.
+
+Shared by the orchestrator (``run.py``) and both workers (``bench_ours.py``,
+``bench_official.py``); standard library only, so it imports in any venv.
+
+Every workload is written twice, once per SDK, with the same shape: the same
+operations (type and count), the same step bodies, the same result. A run whose
+result or operation count differs from the expectation here is an error, never a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+Kind = Literal["steps", "replay", "map", "parallel", "wait", "child"]
+Metric = Literal["per_step", "per_replayed_op", "total"]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One row of the table."""
+
+    key: str
+    """Stable id, used on the command line (``--only``) and in the JSON."""
+    label: str
+    kind: Kind
+    n: int
+    """Steps, items or branches."""
+    metric: Metric
+    """``per_step``: execution time / n; ``per_replayed_op``: in the second invocation,
+    the time from the handler's call to the end of its n replayed steps, / n;
+    ``total``: the execution's time."""
+    max_concurrency: int | None = None
+    wait_seconds: int = 5
+
+    @property
+    def expected_result(self) -> int:
+        """Every workload adds up the values its steps return."""
+        if self.kind in ("steps", "replay", "child"):
+            return sum(range(self.n))  # step i returns total + i
+        if self.kind == "map":
+            return 2 * sum(range(self.n))  # item i's step returns 2 * i
+        if self.kind == "parallel":
+            return sum(range(self.n))  # branch i's step returns i
+        return 0  # wait: the handler returns 0 after the wait
+
+    @property
+    def expected_operations(self) -> int:
+        """Operations in the final state, not counting the EXECUTION operation."""
+        if self.kind == "steps":
+            return self.n  # n steps
+        if self.kind == "replay":
+            return self.n + 1  # n steps, one wait
+        if self.kind in ("map", "parallel"):
+            return 1 + 2 * self.n  # the batch context, one context per item, one step in each
+        if self.kind == "child":
+            return 2 * self.n  # one child context per step
+        return 1  # one wait
+
+    @property
+    def expected_step_runs(self) -> int:
+        return 0 if self.kind == "wait" else self.n
+
+    @property
+    def expected_invocations(self) -> int:
+        return 2 if self.kind in ("replay", "wait") else 1
+
+    @property
+    def divisor(self) -> int:
+        """What the measured time is divided by for the reported figure."""
+        if self.metric in ("per_step", "per_replayed_op"):
+            return self.n
+        return 1
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload("steps-100", "100 sequential steps (per step)", "steps", 100, "per_step"),
+    Workload("steps-1000", "1 000 sequential steps (per step)", "steps", 1000, "per_step"),
+    Workload("steps-10000", "10 000 sequential steps (per step)", "steps", 10000, "per_step"),
+    Workload("replay-1000", "replay of 1 000 finished steps (per op)", "replay", 1000, "per_replayed_op"),
+    Workload("map-1000", "map of 1 000 items, default", "map", 1000, "total"),
+    Workload("map-1000-c10", "map of 1 000 items, max_concurrency 10", "map", 1000, "total", max_concurrency=10),
+    Workload("parallel-100", "parallel of 100 branches", "parallel", 100, "total"),
+    Workload("wait-5s", "a 5 s wait, skipped", "wait", 1, "total"),
+    Workload("child-1000", "1 000 steps, a child context each (per step)", "child", 1000, "per_step"),
+)
+
+BY_KEY = {w.key: w for w in WORKLOADS}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a worker reports for one run of one workload (one JSON object)."""
+
+    sdk: str
+    workload: str
+    seconds: float
+    """The timed span: the whole execution, or for ``replay`` the second invocation
+    from the handler's call to the end of the replayed steps."""
+    execution_seconds: float
+    """Start of the execution to its terminal state (both invocations for waits)."""
+    execution_cpu_seconds: float
+    """CPU time of the whole process (all threads) over ``execution_seconds``: a figure
+    less disturbed than wall time when other work shares the machine."""
+    invocation_seconds: tuple[float, ...]
+    """Each handler invocation, as the handler wrapper timed it."""
+    result: int
+    status: str
+    operations: int
+    step_runs: int
+    """How many times a step body ran (each runs once: a replay runs none again)."""
+    checkpoint_calls: int
+    state_calls: int
+    """``GetDurableExecutionState`` calls (paging the operation log)."""
+    peak_rss_kib: int
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Measurement:
+        raw = json.loads(text)
+        raw["invocation_seconds"] = tuple(raw["invocation_seconds"])
+        return cls(**raw)
+
+
+class WrongResult(Exception):
+    """A run whose result, status, operation count or invocation count is not the expected one."""
+
+
+def verify(workload: Workload, m: Measurement) -> None:
+    """Raise ``WrongResult`` unless the run did exactly what the workload says."""
+    problems = []
+    if m.status != "SUCCEEDED":
+        problems.append(f"status {m.status}")
+    if m.result != workload.expected_result:
+        problems.append(f"result {m.result}, expected {workload.expected_result}")
+    if m.operations != workload.expected_operations:
+        problems.append(f"{m.operations} operations, expected {workload.expected_operations}")
+    if m.step_runs != workload.expected_step_runs:
+        problems.append(f"step bodies ran {m.step_runs} times, expected {workload.expected_step_runs}")
+    if len(m.invocation_seconds) != workload.expected_invocations:
+        problems.append(f"{len(m.invocation_seconds)} invocations, expected {workload.expected_invocations}")
+    if workload.kind == "wait" and m.execution_seconds >= workload.wait_seconds:
+        problems.append(f"the {workload.wait_seconds} s wait was not skipped ({m.execution_seconds:.2f} s)")
+    if problems:
+        raise WrongResult(f"{m.sdk} {workload.key}: " + "; ".join(problems))
+
+
+_STEP_RUNS = [0]
+
+
+def ran(value: int) -> int:
+    """Count one run of a step body (every step body of both workers goes through here)."""
+    _STEP_RUNS[0] += 1
+    return value
+
+
+def step_runs(reset: bool = False) -> int:
+    if reset:
+        _STEP_RUNS[0] = 0
+    return _STEP_RUNS[0]
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set size so far (Linux reports KiB)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
+    """``WORKER KEY OUT [--cold]``: run one workload once and write its ``Measurement`` to OUT.
+
+    Unless ``--cold``, a small execution of the same kind (n = 2) runs first and is thrown
+    away, so the timed run measures a warm process (imports done, codecs built), as in a
+    warm Lambda; the cold first execution is what ``run.py --cold`` measures."""
+    cold = "--cold" in argv
+    args = [a for a in argv if a != "--cold"]
+    if len(args) != 2 or args[0] not in BY_KEY:
+        print(f"usage: WORKER {{{','.join(BY_KEY)}}} OUT_JSON [--cold]", file=sys.stderr)
+        return 2
+    workload = BY_KEY[args[0]]
+    if not cold:
+        run(replace(workload, n=min(workload.n, 2)))
+    measurement = run(workload)
+    with open(args[1], "w", encoding="utf-8") as out:
+        out.write(measurement.to_json())
+    return 0
