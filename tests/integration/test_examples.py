@@ -13,7 +13,20 @@ SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 
 
 def test_examples_exist() -> None:
-    assert {p.stem for p in SCRIPTS} >= {"order_workflow", "retries", "child_contexts", "custom_serdes"}
+    assert {p.stem for p in SCRIPTS} >= {
+        "order_workflow",
+        "retries",
+        "child_contexts",
+        "custom_serdes",
+        "callbacks",
+        "wait_for_callback",
+        "invoke",
+        "wait_for_condition",
+        "map",
+        "parallel",
+        "combinators",
+        "cancel_wait",
+    }
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])

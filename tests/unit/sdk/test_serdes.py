@@ -40,10 +40,26 @@ json_values = st.recursive(
 )
 
 
+def _has_type_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "$type" in value or any(_has_type_key(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_type_key(v) for v in value)
+    return False
+
+
 @given(json_values)
-def test_plain_json_is_written_as_plain_json(value: Any) -> None:
+def test_plain_json_is_written_as_plain_json_and_round_trips(value: Any) -> None:
     text = TAGGED.serialize(value)
-    assert json.loads(text) == value
+    assert TAGGED.deserialize(text) == value
+    if not _has_type_key(value):  # a user dict with a "$type" key is escaped, not plain
+        assert json.loads(text) == value
+
+
+def test_a_user_dict_with_a_type_key_is_escaped() -> None:
+    value = {"$type": None, "nested": [{"$type": "x"}]}
+    text = TAGGED.serialize(value)
+    assert json.loads(text)["$type"] == "dict"
     assert TAGGED.deserialize(text) == value
 
 
