@@ -153,13 +153,12 @@ def measure(workloads: list[Workload], runs: int, budget: float, cold: bool) -> 
 
 
 def fmt_time(seconds: float) -> str:
-    if seconds < 1e-4:
-        return f"{seconds * 1e6:.2f} µs"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds:.3g} s"
+    """Three significant digits (trailing zeros kept) in µs, ms or s."""
+    for scale, unit in ((1e-6, "µs"), (1e-3, "ms"), (1.0, "s")):
+        value = seconds / scale
+        if value < 1000 or unit == "s":
+            return f"{value:.0f} {unit}" if value >= 100 else f"{value:#.3g} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def cell_text(cell: Cell, w: Workload, note: str) -> str:
@@ -183,7 +182,8 @@ def rows(workloads: list[Workload], cells: dict[str, dict[str, Cell]]) -> tuple[
                 notes.append(f"[{len(notes) + 1}] {cell.error}")
                 marks[sdk] = f" [{len(notes)}]"
             elif cell.capped:
-                notes.append(f"[{len(notes) + 1}] {sdk} {w.key}: run once, its first run took over the --budget")
+                first = cells[w.key][sdk].runs[0].execution_seconds
+                notes.append(f"[{len(notes) + 1}] {sdk} {w.key}: run once ({first:.0f} s a run, over the --budget)")
                 marks[sdk] = f" [{len(notes)}]"
             else:
                 marks[sdk] = ""
@@ -360,7 +360,7 @@ def plot(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
         ax.plot([p[0] for p in points], [p[1] for p in points], style, label=name)
         for (n, ms), w in zip(points, [w for w in keys if cells[w.key][sdk].error is None and cells[w.key][sdk].runs]):
             once = " (1 run)" if len(cells[w.key][sdk].runs) == 1 else ""
-            ax.annotate(f"{ms:.3g} ms{once}", (n, ms), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+            ax.annotate(f"{fmt_time(ms / 1e3)}{once}", (n, ms), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
         drawn = True
     if not drawn:
         plt.close(fig)
@@ -368,15 +368,16 @@ def plot(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
     ticker: Any = importlib.import_module("matplotlib.ticker")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.margins(x=0.08, y=0.12)
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.set_xlabel("N sequential steps in one execution")
     ax.set_ylabel("wall time per step (ms, median)")
     ax.set_title("Per-step cost against N (lower and flatter is better)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="center right")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

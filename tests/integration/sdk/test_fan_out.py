@@ -391,3 +391,51 @@ def test_min_successful_above_the_item_count_is_an_invalid_argument() -> None:
     assert outcome.status is ExecutionStatus.FAILED
     assert outcome.error is not None and outcome.error.error_type == "InvalidArgument"
     assert len(outcome.events) == 3  # no operation was recorded
+
+
+def test_a_branch_waiting_on_a_callback_holds_its_slot() -> None:
+    started: list[int] = []
+
+    @durable_handler
+    def handler(event: dict[str, Any], ctx: DurableContext) -> Result[list[str], DurableError]:
+        def item(c: DurableContext, value: str, index: int) -> Result[str, DurableError]:
+            started.append(index)
+            if index == 0:
+                return c.create_callback(str, name="approval").bind(lambda cb: cb.result())
+            return c.step(lambda _: value)
+
+        return ctx.map(["a", "b"], item, config=MapConfig(max_concurrency=1)).bind(lambda b: b.to_result())
+
+    answered: list[str] = []
+
+    def approve(info: Any, sender: Any) -> None:
+        # item 1 has not started while item 0 waits: only item 0 ran so far
+        answered.append(",".join(map(str, started)))
+        sender.send_callback_success(info.callback_id, '"approved"').unwrap()
+
+    outcome = run_local(handler, {}, callbacks=approve)
+    assert outcome.result == '["approved", "b"]'
+    assert answered == ["0"]
+
+
+def test_a_branch_that_fails_after_the_batch_completed_changes_nothing() -> None:
+    @durable_handler
+    def handler(event: dict[str, Any], ctx: DurableContext) -> Result[str, DurableError]:
+        winner = ctx.race([
+            lambda c: c.create_callback(str, name="slow").bind(lambda cb: cb.result()),
+            lambda c: c.step(lambda _: "fast"),
+        ])
+        return winner.bind(lambda w: ctx.wait(Duration.seconds(30)).map(lambda _: w))
+
+    def reject_late(info: Any, sender: Any) -> None:
+        from lambda_durable.wire import ErrorObject
+
+        sender.send_callback_failure(info.callback_id, ErrorObject("Rejected", "too late")).unwrap()
+
+    outcome = run_local(handler, {}, callbacks=reject_late)
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert outcome.result == '"fast"'
+    kinds_seen = [e.event_type for e in outcome.events]
+    # the late failure was recorded and caused a replay, which returned the stored race result
+    assert EventType.CALLBACK_FAILED in kinds_seen
+    assert kinds_seen.count(EventType.INVOCATION_COMPLETED) >= 2
