@@ -7,7 +7,7 @@ import random
 import re
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar, overload
+from typing import Generic, Protocol, TypeAlias, TypeVar, overload
 
 from attrs import field, frozen
 

@@ -41,16 +41,12 @@ from lambda_durable.operations.wait_for_callback import run_wait_for_callback
 from lambda_durable.operations.wait_for_condition import run_wait_for_condition
 from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope
-from lambda_durable.runtime.signals import ExecutionEnded
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.values import DurableOutput
 from lambda_durable.wire import (
     ErrorObject,
-    InvocationStatus,
     OperationAction,
     OperationSubType,
-    OperationType,
-    OperationUpdate,
 )
 
 A = TypeVar("A")
@@ -306,12 +302,12 @@ class DurableContext:
             payload = json.dumps(self.state.converter.unstructure(result))
         except Exception as exc:
             return Failure(SerdesFailed(error_object_from_exception(exc)))
-        self._complete(OperationAction.SUCCEED, payload=payload)
+        self.state.complete(OperationAction.SUCCEED, payload=payload)
         return Success(None)
 
     def complete_execution_failure(self, error: ErrorObject) -> Result[None, DurableError]:
         """Checkpoint the execution's failure now."""
-        self._complete(OperationAction.FAIL, error=error)
+        self.state.complete(OperationAction.FAIL, error=error)
         return Success(None)
 
     def complete_execution_if_large(self, result: object) -> Result[bool, DurableError]:
@@ -322,23 +318,8 @@ class DurableContext:
             return Failure(SerdesFailed(error_object_from_exception(exc)))
         if len(payload) <= MAX_RESPONSE_CHARS:
             return Success(False)
-        self._complete(OperationAction.SUCCEED, payload=payload)
+        self.state.complete(OperationAction.SUCCEED, payload=payload)
         return Success(True)
-
-    def _complete(self, action: OperationAction, **kwargs: Any) -> None:
-        checkpointer = self.state.checkpointer
-        if checkpointer.ended:
-            raise ExecutionEnded()
-        failed = action is OperationAction.FAIL
-        self.state.completed_with = InvocationStatus.FAILED if failed else InvocationStatus.SUCCEEDED
-        checkpointer.send(
-            OperationUpdate(
-                id=f"execution-result-{_millis()}",
-                type=OperationType.EXECUTION,
-                action=action,
-                **kwargs,
-            )
-        )
 
     # --- fan-out: map, parallel, combinators --------------------------------------
 
@@ -560,12 +541,6 @@ class DurableContext:
             return operation()
         finally:
             self._scope.after_call()
-
-
-def _millis() -> int:
-    import time
-
-    return int(time.time() * 1000)
 
 
 def _map_body(

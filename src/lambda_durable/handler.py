@@ -30,8 +30,6 @@ from lambda_durable.wire import (
     InvocationStatus,
     Operation,
     OperationAction,
-    OperationType,
-    OperationUpdate,
 )
 
 E = TypeVar("E")
@@ -148,7 +146,7 @@ class DurableHandler(Generic[E, R]):
         except Exception as exc:
             return _failed_exc(exc)
         if len(payload) > MAX_RESPONSE_CHARS:
-            state.checkpointer.send(_execution_update(OperationAction.SUCCEED, payload=payload))
+            state.complete(OperationAction.SUCCEED, payload=payload)
             return InvocationOutput(InvocationStatus.SUCCEEDED, result="")
         return InvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
 
@@ -259,17 +257,6 @@ def _failed_exc(exc: BaseException) -> InvocationOutput:
     return InvocationOutput(InvocationStatus.FAILED, error=error_object_from_exception(exc))
 
 
-def _execution_update(action: OperationAction, **kwargs: Any) -> OperationUpdate:
-    import time
-
-    return OperationUpdate(
-        id=f"execution-result-{int(time.time() * 1000)}",
-        type=OperationType.EXECUTION,
-        action=action,
-        **kwargs,
-    )
-
-
 def _settle(state: ExecutionState, outcome: InvocationOutput) -> InvocationOutput:
     """Flush what is queued, then report ``outcome`` (or the flush's own failure)."""
     try:
@@ -306,7 +293,7 @@ def _oversized_failure(state: ExecutionState, output: InvocationOutput) -> Invoc
     if len(json.dumps(INVOCATION.encode(output))) <= MAX_RESPONSE_CHARS or state.checkpointer.ended:
         return output
     try:
-        state.checkpointer.send(_execution_update(OperationAction.FAIL, error=output.error))
+        state.complete(OperationAction.FAIL, error=output.error)
     except AbortInvocation as abort:
         return _aborted(abort)
     except ExecutionEnded:

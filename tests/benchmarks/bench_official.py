@@ -125,7 +125,9 @@ def run(w: Workload) -> Measurement:
         execution = runner._store.load(arn)
         operations = sum(1 for op in execution.operations if op.operation_type.value != "EXECUTION")
 
-    timed_span = replayed[-1] - starts[-1] if w.kind == "replay" and replayed and starts else elapsed
+    timed_span = elapsed
+    if w.kind == "replay":  # the second invocation, up to the end of its replayed steps
+        timed_span = replayed[-1] - starts[-1] if len(replayed) == len(starts) == 2 else -1.0
     try:
         result = int(outcome.result or "")
     except ValueError:

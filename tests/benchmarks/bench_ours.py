@@ -128,7 +128,9 @@ def run(w: Workload) -> Measurement:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
     operations = sum(1 for op in outcome.operations if op.type is not OperationType.EXECUTION)
-    timed_span = replayed[-1] - starts[-1] if w.kind == "replay" and replayed and starts else elapsed
+    timed_span = elapsed
+    if w.kind == "replay":  # the second invocation, up to the end of its replayed steps
+        timed_span = replayed[-1] - starts[-1] if len(replayed) == len(starts) == 2 else -1.0
     try:
         result = int(outcome.result or "")
     except ValueError:

@@ -145,6 +145,8 @@ def verify(workload: Workload, m: Measurement) -> None:
         problems.append(f"step bodies ran {m.step_runs} times, expected {workload.expected_step_runs}")
     if len(m.invocation_seconds) != workload.expected_invocations:
         problems.append(f"{len(m.invocation_seconds)} invocations, expected {workload.expected_invocations}")
+    if not m.seconds > 0:
+        problems.append(f"timed span {m.seconds} s")
     if workload.kind == "wait" and m.execution_seconds >= workload.wait_seconds:
         problems.append(f"the {workload.wait_seconds} s wait was not skipped ({m.execution_seconds:.2f} s)")
     if problems:

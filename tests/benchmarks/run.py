@@ -359,12 +359,13 @@ def plot(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
             continue
         ax.plot([p[0] for p in points], [p[1] for p in points], style, label=name)
         for (n, ms), w in zip(points, [w for w in keys if cells[w.key][sdk].error is None and cells[w.key][sdk].runs]):
-            once = " (1 run)" if len(cells[w.key][sdk].runs) == 1 else ""
+            once = "\n(1 run)" if len(cells[w.key][sdk].runs) == 1 else ""
             ax.annotate(f"{fmt_time(ms / 1e3)}{once}", (n, ms), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
         drawn = True
     if not drawn:
         plt.close(fig)
         return False
+    ax.axhline(0.1, linestyle="--", color="grey", linewidth=1, label="target: 0.1 ms per step")
     ticker: Any = importlib.import_module("matplotlib.ticker")
     ax.set_xscale("log")
     ax.set_yscale("log")

@@ -37,7 +37,6 @@ from lambda_durable.wire import (
     OperationStatus,
     OperationSubType,
     OperationType,
-    OperationUpdate,
 )
 
 T = TypeVar("T")
@@ -82,13 +81,8 @@ def create(
     """Send START if the log has no such callback yet; ``(operation id, callback id)``."""
     if slot.existing is None:
         scope.state.checkpointer.send(
-            OperationUpdate(
-                id=slot.op_id,
-                type=OperationType.CALLBACK,
-                action=OperationAction.START,
-                parent_id=slot.parent_id,
-                name=slot.name,
-                sub_type=OperationSubType.CALLBACK.value,
+            slot.update(
+                OperationAction.START,
                 callback_options=CallbackOptions(
                     timeout_seconds=_seconds(timeout), heartbeat_timeout_seconds=_seconds(heartbeat)
                 ),

@@ -20,7 +20,6 @@ from lambda_durable.wire import (
     OperationStatus,
     OperationSubType,
     OperationType,
-    OperationUpdate,
 )
 
 C = TypeVar("C")
@@ -42,14 +41,13 @@ def run_child(
         config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
     )
     return scope.begin(OperationType.CONTEXT, sub_type, name).bind(
-        lambda slot: run_in_slot(scope, slot, sub_type, fn, codec, make_context)
+        lambda slot: run_in_slot(scope, slot, fn, codec, make_context)
     )
 
 
 def run_in_slot(
     scope: Scope,
     slot: Slot,
-    sub_type: str,
     fn: Callable[[C], object],
     codec: Codec[Any],
     make_context: Callable[[Scope], C],
@@ -68,24 +66,27 @@ def run_in_slot(
     if existing is not None and existing.status.is_terminal:
         error = details.error if details and details.error else ErrorObject()
         return Failure(ChildContextFailed(error))
-    updates = _Updates(slot, sub_type)
     if existing is None:
-        scope.state.checkpointer.defer(updates.start())
+        scope.state.checkpointer.defer(slot.update(OperationAction.START))
     outcome = _body(fn, make_context(child_scope))
     match outcome:
         case Success(value):
-            return codec.encode(value).bind(lambda payload: _succeed(scope, updates, codec, payload))
+            return codec.encode(value).bind(lambda payload: _succeed(scope, slot, codec, payload))
         case Failure(error):
-            scope.state.checkpointer.send(updates.fail(error.error))
+            scope.state.checkpointer.send(slot.update(OperationAction.FAIL, error=error.error))
             return Failure(ChildContextFailed(error.error))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _succeed(
-    scope: Scope, updates: _Updates, codec: Codec[Any], payload: str
-) -> Result[Any, DurableError]:
+def _succeed(scope: Scope, slot: Slot, codec: Codec[Any], payload: str) -> Result[Any, DurableError]:
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
-    scope.state.checkpointer.send(updates.succeed("" if large else payload, replay_children=large))
+    scope.state.checkpointer.send(
+        slot.update(
+            OperationAction.SUCCEED,
+            payload="" if large else payload,
+            context_options=ContextOptions(replay_children=large),
+        )
+    )
     return codec.decode(payload)
 
 
@@ -111,35 +112,3 @@ def _body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:
             return Failure(failure)
         return Failure(ChildContextFailed.of(type(failure).__name__, str(failure)))
     return Success(out)
-
-
-class _Updates:
-    """The CONTEXT updates of one child, sharing its identity fields."""
-
-    def __init__(self, slot: Slot, sub_type: str) -> None:
-        self._slot = slot
-        self._sub_type = sub_type
-
-    def _update(self, action: OperationAction, **kwargs: Any) -> OperationUpdate:
-        return OperationUpdate(
-            id=self._slot.op_id,
-            type=OperationType.CONTEXT,
-            action=action,
-            parent_id=self._slot.parent_id,
-            name=self._slot.name,
-            sub_type=self._sub_type,
-            **kwargs,
-        )
-
-    def start(self) -> OperationUpdate:
-        return self._update(OperationAction.START)
-
-    def succeed(self, payload: str, *, replay_children: bool) -> OperationUpdate:
-        return self._update(
-            OperationAction.SUCCEED,
-            payload=payload,
-            context_options=ContextOptions(replay_children=replay_children),
-        )
-
-    def fail(self, error: ErrorObject) -> OperationUpdate:
-        return self._update(OperationAction.FAIL, error=error)

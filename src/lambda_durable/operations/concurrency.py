@@ -42,7 +42,6 @@ from lambda_durable.wire import (
     OperationAction,
     OperationStatus,
     OperationType,
-    OperationUpdate,
 )
 
 C = TypeVar("C")
@@ -128,7 +127,7 @@ class _Container:
             error = details.error if details and details.error else ErrorObject()
             return Failure(BatchFailed(error))
         if existing is None:
-            self.scope.state.checkpointer.defer(self._update(OperationAction.START))
+            self.scope.state.checkpointer.defer(self.slot.update(OperationAction.START))
         return self._branches(make_branches).bind(self._coordinate)
 
     def _branches(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[Sequence[Branch], DurableError]:
@@ -205,9 +204,7 @@ class _Container:
         claimed = self.inner.begin_branch(index, OperationType.CONTEXT, sub_type, branch.name)
         if isinstance(claimed, Failure):
             return _Claimed(claimed.failure())
-        return run_in_slot(
-            self.inner, claimed.unwrap(), sub_type, branch.body, self.item_codec, self.make_context
-        )
+        return run_in_slot(self.inner, claimed.unwrap(), branch.body, self.item_codec, self.make_context)
 
     def _rebuild(self, branches: Sequence[Branch], summary: _Summary | None) -> Result[BatchResult[Any], DurableError]:
         """Replay of a large batch: re-run exactly the branches that had finished."""
@@ -237,7 +234,7 @@ class _Container:
         large = len(payload) > REPLAY_CHILDREN_THRESHOLD
         stored = _Summary.of(batch, self.spec.sub_type).text() if large else payload
         self.scope.state.checkpointer.send(
-            self._update(
+            self.slot.update(
                 OperationAction.SUCCEED,
                 payload=stored,
                 context_options=ContextOptions(replay_children=large),
@@ -246,19 +243,9 @@ class _Container:
         return self.batch_codec.decode(payload)
 
     def _fail(self, error: ErrorObject) -> Result[Any, DurableError]:
-        self.scope.state.checkpointer.send(self._update(OperationAction.FAIL, error=error))
+        self.scope.state.checkpointer.send(self.slot.update(OperationAction.FAIL, error=error))
         return Failure(BatchFailed(error))
 
-    def _update(self, action: OperationAction, **kwargs: Any) -> OperationUpdate:
-        return OperationUpdate(
-            id=self.slot.op_id,
-            type=OperationType.CONTEXT,
-            action=action,
-            parent_id=self.slot.parent_id,
-            name=self.slot.name,
-            sub_type=self.spec.sub_type,
-            **kwargs,
-        )
 
 
 @frozen

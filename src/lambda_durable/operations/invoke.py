@@ -88,13 +88,8 @@ def _run(
         encoded = _encode(payload, scope.state.converter, config)
         if not isinstance(encoded, Success):
             return Failure(encoded.failure())
-        start = OperationUpdate(
-            id=slot.op_id,
-            type=OperationType.CHAINED_INVOKE,
-            action=OperationAction.START,
-            parent_id=slot.parent_id,
-            name=slot.name,
-            sub_type=OperationSubType.CHAINED_INVOKE.value,
+        start = slot.update(
+            OperationAction.START,
             payload=encoded.unwrap(),
             chained_invoke_options=ChainedInvokeOptions(
                 function_name=function_name, tenant_id=config.tenant_id if config else None
@@ -114,13 +109,8 @@ def _run(
             start = None
         if timer_slot.existing is None:
             checkpointer.defer(
-                OperationUpdate(
-                    id=timer_slot.op_id,
-                    type=OperationType.WAIT,
-                    action=OperationAction.START,
-                    parent_id=timer_slot.parent_id,
-                    name=timer_slot.name,
-                    sub_type=OperationSubType.WAIT.value,
+                timer_slot.update(
+                    OperationAction.START,
                     wait_options=WaitOptions(wait_seconds=timeout.total_seconds),
                 )
             )

@@ -23,7 +23,6 @@ from lambda_durable.wire import (
     OperationStatus,
     OperationSubType,
     OperationType,
-    OperationUpdate,
     StepOptions,
 )
 
@@ -90,7 +89,7 @@ def _run(
                 return _attempt(scope, slot, fn, codec, attempts_made + 1, config, semantics)
             case _:
                 pass
-    start = _update(slot, OperationAction.START)
+    start = slot.update(OperationAction.START)
     if semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
         scope.state.checkpointer.send(start)
     else:
@@ -133,7 +132,7 @@ def _attempt(
 def _succeeded(
     scope: Scope, slot: Slot, codec: Codec[Any], payload: str, sync: bool
 ) -> Result[Any, DurableError]:
-    update = _update(slot, OperationAction.SUCCEED, payload=payload)
+    update = slot.update(OperationAction.SUCCEED, payload=payload)
     if sync:
         scope.state.checkpointer.send(update)
     else:
@@ -161,15 +160,13 @@ def _failed_attempt(
     if decision.should_retry:
         delay = max(1, decision.delay.total_seconds)
         checkpointer.send(
-            _update(
-                slot,
-                OperationAction.RETRY,
+            slot.update(OperationAction.RETRY,
                 error=error_object,
                 step_options=StepOptions(next_attempt_delay_seconds=delay),
             )
         )
         raise Suspend()
-    fail = _update(slot, OperationAction.FAIL, error=error_object)
+    fail = slot.update(OperationAction.FAIL, error=error_object)
     if sync:
         checkpointer.send(fail)
     else:
@@ -192,24 +189,3 @@ def _unwrap(value: object) -> Result[Any, Exception]:
 
 def _failure(error: object) -> Result[Any, Exception]:
     return Failure(error if isinstance(error, Exception) else StepBodyFailed(str(error)))
-
-
-def _update(
-    slot: Slot,
-    action: OperationAction,
-    *,
-    payload: str | None = None,
-    error: ErrorObject | None = None,
-    step_options: StepOptions | None = None,
-) -> OperationUpdate:
-    return OperationUpdate(
-        id=slot.op_id,
-        type=OperationType.STEP,
-        action=action,
-        parent_id=slot.parent_id,
-        name=slot.name,
-        sub_type=OperationSubType.STEP.value,
-        payload=payload,
-        error=error,
-        step_options=step_options,
-    )

@@ -38,15 +38,7 @@ def run_wait(scope: Scope, duration: Duration, name: str | None) -> Result[None,
 def _run(scope: Scope, slot: Slot, seconds: int) -> Result[None, DurableError]:
     if slot.existing is None:
         scope.state.checkpointer.send(
-            OperationUpdate(
-                id=slot.op_id,
-                type=OperationType.WAIT,
-                action=OperationAction.START,
-                parent_id=slot.parent_id,
-                name=slot.name,
-                sub_type=OperationSubType.WAIT.value,
-                wait_options=WaitOptions(wait_seconds=seconds),
-            )
+            slot.update(OperationAction.START, wait_options=WaitOptions(wait_seconds=seconds))
         )
     current = scope.state.operation(slot.op_id)
     if current is not None and current.status in _RESUMED:

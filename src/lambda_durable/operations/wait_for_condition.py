@@ -27,7 +27,6 @@ from lambda_durable.wire import (
     OperationStatus,
     OperationSubType,
     OperationType,
-    OperationUpdate,
     StepOptions,
 )
 
@@ -62,7 +61,7 @@ def _run(
             case _:
                 pass
     if existing is None or existing.status is not OperationStatus.STARTED:
-        scope.state.checkpointer.defer(_update(slot, OperationAction.START))
+        scope.state.checkpointer.defer(slot.update(OperationAction.START))
     attempt = (details.attempt or 0) + 1 if details else 1
     carried = details.result if details and existing and existing.status in _RESUMABLE else None
     start: Result[Any, DurableError] = (
@@ -97,7 +96,7 @@ def _check(
             raise TypeError(f"a wait strategy must return a WaitDecision, got {decision!r}")
     except Exception as exc:  # a raising check or strategy ends the poll
         error = error_object_from_exception(exc)
-        execution.checkpointer.send(_update(slot, OperationAction.FAIL, error=error))
+        execution.checkpointer.send(slot.update(OperationAction.FAIL, error=error))
         return Failure(WaitForConditionFailed(error))
     return codec.encode(new_state).bind(lambda payload: _decided(scope, slot, codec, payload, decision))
 
@@ -109,34 +108,11 @@ def _decided(
     if decision.should_continue:
         delay = min(MAX_WAIT_SECONDS, max(1, decision.delay.total_seconds))
         checkpointer.send(
-            _update(
-                slot,
-                OperationAction.RETRY,
+            slot.update(OperationAction.RETRY,
                 payload=payload,
                 step_options=StepOptions(next_attempt_delay_seconds=delay),
             )
         )
         raise Suspend()
-    checkpointer.send(_update(slot, OperationAction.SUCCEED, payload=payload))
+    checkpointer.send(slot.update(OperationAction.SUCCEED, payload=payload))
     return codec.decode(payload)
-
-
-def _update(
-    slot: Slot,
-    action: OperationAction,
-    *,
-    payload: str | None = None,
-    error: ErrorObject | None = None,
-    step_options: StepOptions | None = None,
-) -> OperationUpdate:
-    return OperationUpdate(
-        id=slot.op_id,
-        type=OperationType.STEP,
-        action=action,
-        parent_id=slot.parent_id,
-        name=slot.name,
-        sub_type=OperationSubType.WAIT_FOR_CONDITION.value,
-        payload=payload,
-        error=error,
-        step_options=step_options,
-    )

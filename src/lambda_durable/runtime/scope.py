@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
@@ -9,7 +11,13 @@ from lambda_durable.errors import DurableError, NonDeterministicExecution
 from lambda_durable.runtime.ids import operation_id
 from lambda_durable.runtime.signals import FailExecution
 from lambda_durable.runtime.state import ExecutionState
-from lambda_durable.wire import ErrorObject, Operation, OperationType
+from lambda_durable.wire import (
+    ErrorObject,
+    Operation,
+    OperationAction,
+    OperationType,
+    OperationUpdate,
+)
 
 _STEP_LIKE = frozenset({OperationType.STEP})
 
@@ -22,6 +30,20 @@ class Slot:
     existing: Operation | None
     parent_id: str | None
     name: str | None
+    op_type: OperationType
+    sub_type: str
+
+    def update(self, action: OperationAction, **fields: Any) -> OperationUpdate:
+        """An update of this operation: its identity fields plus ``fields``."""
+        return OperationUpdate(
+            id=self.op_id,
+            type=self.op_type,
+            action=action,
+            parent_id=self.parent_id,
+            name=self.name,
+            sub_type=self.sub_type,
+            **fields,
+        )
 
 
 class Scope:
@@ -95,7 +117,7 @@ class Scope:
                 )
                 self.state.poisoned = error
                 return Failure(NonDeterministicExecution(error))
-        return Success(Slot(op_id, existing, self.parent_id, name))
+        return Success(Slot(op_id, existing, self.parent_id, name, op_type, sub_type))
 
     def after_call(self) -> None:
         """Leave replay mode once the code has run past the end of the recorded log."""

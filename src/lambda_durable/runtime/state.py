@@ -6,6 +6,7 @@ in one process (tests, the local backend) without interfering.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -15,7 +16,15 @@ from cattrs import Converter
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.runtime.checkpointer import Checkpointer
 from lambda_durable.runtime.logger import Logger
-from lambda_durable.wire import ErrorObject, InvocationStatus, Operation, OperationType
+from lambda_durable.runtime.signals import ExecutionEnded
+from lambda_durable.wire import (
+    ErrorObject,
+    InvocationStatus,
+    Operation,
+    OperationAction,
+    OperationType,
+    OperationUpdate,
+)
 
 
 class ExecutionState:
@@ -44,6 +53,24 @@ class ExecutionState:
         self.poisoned: ErrorObject | None = None
         self.completed_with: InvocationStatus | None = None
         """Set when user code checkpointed the execution's own completion."""
+
+    def complete(self, action: OperationAction, **fields: Any) -> None:
+        """Checkpoint the execution's own completion (EXECUTION SUCCEED/FAIL) right now.
+
+        The update gets a fresh synthetic id: the service treats any EXECUTION update as
+        "complete the execution" (PROTOCOL.md §2.5)."""
+        if self.checkpointer.ended:
+            raise ExecutionEnded()
+        failed = action is OperationAction.FAIL
+        self.completed_with = InvocationStatus.FAILED if failed else InvocationStatus.SUCCEEDED
+        self.checkpointer.send(
+            OperationUpdate(
+                id=f"execution-result-{int(time.time() * 1000)}",
+                type=OperationType.EXECUTION,
+                action=action,
+                **fields,
+            )
+        )
 
     def merge(self, operations: Iterable[Operation]) -> None:
         """Newer copies of operations replace older ones (the service is the authority)."""

@@ -13,7 +13,6 @@ from lambda_durable import (
     DurableContext,
     DurableError,
     Duration,
-    InvalidArgument,
     InvokeConfig,
     InvokeFailed,
     InvokeTimedOut,

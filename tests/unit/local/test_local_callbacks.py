@@ -25,7 +25,6 @@ from lambda_durable.local.service import LocalService
 from lambda_durable.wire import (
     PYTHON,
     ErrorObject,
-    EventType,
     InvocationOutput,
     InvocationStatus,
     OperationStatus,
