@@ -144,6 +144,7 @@ class LocalBackend:
         *,
         durable: bool | None = None,
         execution_timeout: int | None = None,
+        endpoint: str | None = None,
     ) -> None:
         """Make ``name`` invokable, by ``start`` and as a chained-invoke target.
 
@@ -152,13 +153,15 @@ class LocalBackend:
         handler has ``__durable_handler__ = True``) makes an invoke of ``name`` a child
         durable execution, else a plain call. ``execution_timeout`` (seconds) applies to
         executions of ``name``, including child executions. A ``HandlerRef`` is also
-        remembered in the store, so ``lambda-durable callback`` can resume executions."""
+        remembered in the store, so ``lambda-durable callback`` can resume executions.
+        ``endpoint`` (with ``isolated``): the subprocess gets no client but
+        ``AWS_ENDPOINT_URL_LAMBDA=endpoint``, as on Lambda (``lambda-durable serve``)."""
         function: Handler | None
         if isolated:
             ref = Success(handler) if isinstance(handler, HandlerRef) else HandlerRef.of(handler)
             if not is_successful(ref):
                 raise ValueError(ref.failure())
-            self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout)
+            self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout, endpoint=endpoint)
             # loading may fail here; then each invocation fails, in its own process
             function = resolve_handler(ref.unwrap()).value_or(None)
         elif isinstance(handler, HandlerRef):
@@ -227,6 +230,14 @@ class LocalBackend:
         self._check_function(arn)
         self._driver.run_until_idle(arn)
         return self.describe(arn)
+
+    def step(self, arn: str) -> bool:
+        """Run one wanted invocation (or one plain invoke call) of ``arn`` alone; False if
+        it wanted none. Safe from several threads, one execution per thread."""
+        return self._driver.step_one(arn)
+
+    def registered(self, name: str) -> bool:
+        return name in self._invokers
 
     def advance_clock(self, arn: str, seconds: float | None = None) -> bool:
         """Move the clock ``seconds`` ahead (None: to the execution's next timer) and fire

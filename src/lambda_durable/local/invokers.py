@@ -61,6 +61,23 @@ class LocalLambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+@frozen
+class LambdaContext:
+    """Lambda's context object as a handler on Lambda sees it: no service client."""
+
+    aws_request_id: str
+    function_name: str
+    invoked_function_arn: str
+    deadline: float
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 128
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
 def exception_error(exc: BaseException) -> ErrorObject:
     """How a handler's uncaught exception is recorded on ``InvocationCompleted``."""
     return ErrorObject(

@@ -4,6 +4,10 @@ The child (``python -m lambda_durable.local.child``) imports the handler by refe
 and talks to this process's service over JSON-lines pipes (``rpc``). Its stderr carries
 the handler's JSON log records; other stderr text is passed through. A child that exits
 without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULATOR.md §2.5).
+
+With ``endpoint`` set the child gets no client at all: like a handler on Lambda it
+reaches the service over HTTP, through ``AWS_ENDPOINT_URL_LAMBDA`` (``lambda-durable
+serve``, or any Lambda-compatible endpoint), so handlers written with any SDK run.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from typing import IO, Any
 
 from attrs import frozen
@@ -54,17 +59,46 @@ def exit_error(request_id: str, returncode: int) -> ErrorObject:
     )
 
 
+def endpoint_environment(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """What a child needs so the default boto3 ``lambda`` client talks to ``endpoint``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
+    env.update(
+        AWS_ENDPOINT_URL_LAMBDA=endpoint,
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
 @frozen
 class ProcessInvoker:
-    """One subprocess per invocation."""
+    """One subprocess per invocation; ``endpoint``: the child reaches the service by HTTP."""
 
     ref: HandlerRef
     python: str = sys.executable
     keep_stdout: bool = False
+    endpoint: str | None = None
 
     def invoke(
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
     ) -> Result[InvocationOutput, ErrorObject]:
+        event: dict[str, Any] = INVOCATION.encode(ticket.event)
+        return self.run_event(event, ticket.arn, ticket.function_name, ticket.request_id, client, sink)
+
+    def run_event(
+        self,
+        event: Mapping[str, Any],
+        arn: str,
+        function_name: str,
+        request_id: str,
+        client: DurableServiceClient | None,
+        sink: LogSink,
+    ) -> Result[InvocationOutput, ErrorObject]:
+        """Run the handler once on a raw invocation event (``client`` None: by endpoint only)."""
+        env = endpoint_environment(self.endpoint) if self.endpoint is not None else None
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
@@ -75,6 +109,7 @@ class ProcessInvoker:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                env=env,
             )
         except OSError as exc:
             for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
@@ -86,11 +121,22 @@ class ProcessInvoker:
         pump = threading.Thread(target=_pump_stderr, args=(proc.stderr, sink), daemon=True)
         pump.start()
         printed = threading.Thread(
-            target=_pump_stdout, args=(proc.stdout, ticket.arn, sink, self.keep_stdout), daemon=True
+            target=_pump_stdout, args=(proc.stdout, arn, sink, self.keep_stdout), daemon=True
         )
         printed.start()
+        init = {
+            "ref": {"target": self.ref.target, "attribute": self.ref.attribute, "key": self.ref.key},
+            "sys_path": list(sys.path),
+            "event": dict(event),
+            "context": {
+                "request_id": request_id,
+                "function_name": function_name,
+                "function_arn": function_arn(function_name),
+            },
+            "client": "rpc" if client is not None else "endpoint",
+        }
         with os.fdopen(to_child_w, "w") as to_child, os.fdopen(from_child_r, "r") as from_child:
-            final = self._converse(ticket, client, to_child, from_child)
+            final = self._converse(init, client, to_child, from_child)
         try:
             returncode = proc.wait(timeout=INVOCATION_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -99,26 +145,16 @@ class ProcessInvoker:
         pump.join(timeout=5)
         printed.join(timeout=5)
         if final is None:
-            return Failure(exit_error(ticket.request_id, returncode))
+            return Failure(exit_error(request_id, returncode))
         return final
 
     def _converse(
         self,
-        ticket: InvocationTicket,
-        client: DurableServiceClient,
+        init: dict[str, Any],
+        client: DurableServiceClient | None,
         to_child: IO[str],
         from_child: IO[str],
     ) -> Result[InvocationOutput, ErrorObject] | None:
-        init = {
-            "ref": {"target": self.ref.target, "attribute": self.ref.attribute, "key": self.ref.key},
-            "sys_path": list(sys.path),
-            "event": INVOCATION.encode(ticket.event),
-            "context": {
-                "request_id": ticket.request_id,
-                "function_name": ticket.function_name,
-                "function_arn": function_arn(ticket.function_name),
-            },
-        }
         try:
             send(to_child, init)
         except OSError:
@@ -128,7 +164,7 @@ class ProcessInvoker:
                 message: dict[str, Any] = json.loads(line)
             except ValueError:
                 continue
-            if "method" in message:
+            if "method" in message and client is not None:
                 try:
                     send(to_child, serve_request(client, message))
                 except OSError:

@@ -73,6 +73,21 @@ class Driver:
                 return True
         return False
 
+    def step_one(self, arn: str) -> bool:
+        """Run one wanted invocation or one plain invoke call of ``arn`` alone (not its
+        family): what a background worker does, one execution per worker."""
+        if self.service.wants_invocation(arn):
+            ticket = self.service.begin_invocation(arn)
+            if is_successful(ticket):
+                opened = ticket.unwrap()
+                self.service.finish_invocation(opened, self._invoke(opened))
+                self._after(arn)
+                return True
+        for call in self.service.pending_calls(arn):
+            self.service.complete_call(arn, call.op_id, self._call(call))
+            return True
+        return False
+
     def run_until_idle(self, arn: str) -> None:
         while self.running(arn) and self.step(arn):
             pass

@@ -583,6 +583,19 @@ class LocalService(ExternalOps):
                 moments.append(live.retry_at)
             return min(moments)
 
+    def next_timer(self, arn: str) -> datetime | None:
+        """The next wait end, retry time or invocation retry: what a skipping clock may
+        jump to. Callback timeouts and the deadline are left out (they run in real time
+        while the outside world may still answer)."""
+        with self._lock:
+            live = self._running(arn)
+            if live is None or not live.running:
+                return None
+            moments = [t for i, t in live.timers.items() if i not in live.waiting]
+            if live.reinvoke and live.retry_at is not None:
+                moments.append(live.retry_at)
+            return min(moments) if moments else None
+
     def stop_execution(self, arn: str, error: ErrorObject | None = None) -> Result[datetime, ServiceError]:
         """StopDurableExecution: STOPPED + ``ExecutionStopped``; idempotent once terminal."""
         with self._lock:

@@ -1,0 +1,145 @@
+"""Driving every running execution of a backend in the background (for ``serve``).
+
+``run``/``run_local`` drive one execution in the caller's thread; a server cannot: its
+executions start, wait and get callback answers through HTTP requests at any time. The
+pump keeps a set of watched executions. One scheduler thread fires due timers, hands an
+execution that wants an invocation (or a plain invoke call) to a worker pool, at most
+one job per execution, and sleeps until the next timer or a ``poke``. On the skipping
+clock an idle execution's next wait or retry is jumped to at once; callback timeouts and
+execution deadlines always run in real time, since an answer may still arrive. All state
+changes go through the service, whose lock serialises every transition.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from lambda_durable.local.api import LocalBackend
+from lambda_durable.local.clock import RealClock
+
+IDLE_POLL_SECONDS = 1.0
+"""Upper bound on a sleep, so a missed poke costs at most this much latency."""
+
+
+class Pump:
+    """Background scheduler + worker pool over one ``LocalBackend``."""
+
+    def __init__(self, backend: LocalBackend, *, workers: int = 8) -> None:
+        self._backend = backend
+        self._service = backend.service
+        self._skip = not isinstance(backend.clock, RealClock)
+        self._cond = threading.Condition()
+        self._watched: set[str] = set()
+        self._busy: set[str] = set()
+        self._stopping = False
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-durable-invoke")
+        self._thread = threading.Thread(target=self._loop, name="lambda-durable-pump", daemon=True)
+
+    def start(self) -> None:
+        for arn in self._service.execution_arns():
+            self.watch(arn)  # a store reopened by a new server resumes what was running
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def watch(self, arn: str) -> None:
+        """Drive ``arn`` until it ends."""
+        with self._cond:
+            self._watched.add(arn)
+            self._cond.notify_all()
+
+    def poke(self) -> None:
+        """Something changed outside the pump (a callback answer, a stop): look again."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_until_done(self, arn: str, timeout: float) -> bool:
+        """Block until ``arn`` is no longer RUNNING; False on timeout or shutdown."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, lambda: (deadline.set(), self.poke()))
+        timer.daemon = True
+        timer.start()
+        try:
+            with self._cond:
+                while not self._stopping and not deadline.is_set():
+                    if not self._running(arn):
+                        return True
+                    self._cond.wait(IDLE_POLL_SECONDS)
+            return not self._running(arn)
+        finally:
+            timer.cancel()
+
+    # --- the scheduler thread ---------------------------------------------------------
+
+    def _running(self, arn: str) -> bool:
+        found = self._service.execution(arn)
+        return found.map(lambda r: r.status.value == "RUNNING").value_or(False)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                idle = sorted(self._watched - self._busy)
+            wake = self._pass(idle)
+            with self._cond:
+                if self._stopping:
+                    return
+                if wake is None or wake > 0:
+                    self._cond.wait(min(wake if wake is not None else IDLE_POLL_SECONDS, IDLE_POLL_SECONDS))
+
+    def _pass(self, arns: list[str]) -> float | None:
+        """One look at every idle execution; seconds until the next thing to do (0: now)."""
+        moments: list[datetime] = []
+        jumps: list[datetime] = []
+        for arn in arns:
+            self._service.advance(arn)
+            if not self._running(arn):
+                with self._cond:
+                    self._watched.discard(arn)
+                    self._cond.notify_all()
+                continue
+            for child in self._service.children(arn):
+                self.watch(child)
+            if self._service.wants_invocation(arn) or self._service.pending_calls(arn):
+                self._submit(arn)
+                continue
+            wake = self._service.next_wakeup(arn)
+            if wake is not None:
+                moments.append(wake)
+            timer = self._service.next_timer(arn)
+            if timer is not None and self._skip:
+                jumps.append(timer)
+        if jumps:
+            self._backend.clock.sleep_until(min(jumps))  # skipping clock: an instant jump
+            return 0.0
+        if not moments:
+            return None
+        return max(0.0, (min(moments) - self._backend.clock.now()).total_seconds())
+
+    def _submit(self, arn: str) -> None:
+        with self._cond:
+            if arn in self._busy or self._stopping:
+                return
+            self._busy.add(arn)
+        try:
+            self._pool.submit(self._work, arn)
+        except RuntimeError:  # the pool is shutting down
+            with self._cond:
+                self._busy.discard(arn)
+
+    def _work(self, arn: str) -> None:
+        try:
+            self._backend.step(arn)
+        finally:
+            with self._cond:
+                self._busy.discard(arn)
+                self._cond.notify_all()
