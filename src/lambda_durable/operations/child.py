@@ -73,14 +73,16 @@ def run_in_slot(
         case Success(value):
             return codec.encode(value).bind(lambda payload: _succeed(scope, slot, codec, payload))
         case Failure(error):
-            scope.state.checkpointer.send(slot.update(OperationAction.FAIL, error=error.error))
+            scope.state.checkpointer.defer(slot.update(OperationAction.FAIL, error=error.error))
             return Failure(ChildContextFailed(error.error))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _succeed(scope: Scope, slot: Slot, codec: Codec[Any], payload: str) -> Result[Any, DurableError]:
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
-    scope.state.checkpointer.send(
+    # Deferred like a step's result: nothing waits on the answer, and if the invocation
+    # dies first the replay simply runs the body again from its own checkpoints.
+    scope.state.checkpointer.defer(
         slot.update(
             OperationAction.SUCCEED,
             payload="" if large else payload,

@@ -233,7 +233,7 @@ class _Container:
         payload = encoded.unwrap()
         large = len(payload) > REPLAY_CHILDREN_THRESHOLD
         stored = _Summary.of(batch, self.spec.sub_type).text() if large else payload
-        self.scope.state.checkpointer.send(
+        self.scope.state.checkpointer.defer(
             self.slot.update(
                 OperationAction.SUCCEED,
                 payload=stored,
@@ -243,7 +243,7 @@ class _Container:
         return self.batch_codec.decode(payload)
 
     def _fail(self, error: ErrorObject) -> Result[Any, DurableError]:
-        self.scope.state.checkpointer.send(self.slot.update(OperationAction.FAIL, error=error))
+        self.scope.state.checkpointer.defer(self.slot.update(OperationAction.FAIL, error=error))
         return Failure(BatchFailed(error))
 
 

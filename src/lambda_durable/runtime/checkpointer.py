@@ -22,8 +22,20 @@ MAX_UPDATES_PER_CALL = 250
 MAX_BYTES_PER_CALL = 768_000
 
 
+_EXACT_ABOVE = 4096
+_FIXED_OVERHEAD = 1024
+
+
 def update_size(update: OperationUpdate) -> int:
-    """Bytes an update adds to a checkpoint call (its compact JSON)."""
+    """Bytes an update adds to a checkpoint call (its compact JSON), or an upper bound.
+
+    Measuring exactly means encoding the update; for the common small update a bound
+    (every character escaped, plus room for the identity fields and options) is enough
+    to respect the per-call byte limit, and costs nothing.
+    """
+    payload = update.payload or ""
+    if len(payload) <= _EXACT_ABOVE and update.error is None:
+        return _FIXED_OVERHEAD + 6 * (len(payload) + len(update.name or ""))
     return len(json.dumps(PYTHON.encode(update), separators=(",", ":")).encode())
 
 
