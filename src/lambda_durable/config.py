@@ -378,7 +378,8 @@ class InvokeConfig(Generic[P, R]):
     next to the invoke, and whichever finished first by the service's own timestamps
     decides the outcome, so replays agree. If the timer wins the call returns
     ``InvokeTimedOut``; the target itself keeps running (nothing on the wire stops it).
-    If the invoke wins, the timer is cancelled.
+    If the invoke wins, the timer is left to run out (the service's CANCEL semantics
+    are unconfirmed); if it fires while the execution still runs, that costs one replay.
     """
 
     timeout: Duration | None

@@ -49,6 +49,7 @@ from lambda_durable import (
     InvokeConfig,
     JitterStrategy,
     MapConfig,
+    NestingType,
     NoSerdes,
     ParallelConfig,
     RetryDecision,
@@ -1265,7 +1266,7 @@ def parallel_concurrent(event: Any, ctx: DurableContext) -> Result[list[str], Du
 @durable_handler
 def parallel_flat(event: Any, ctx: DurableContext) -> Result[list[str], DurableError]:
     """8-12: FLAT nesting: no branch contexts, the steps hang off the parallel itself."""
-    config = ParallelConfig(max_concurrency=1)  # FLAT-PENDING
+    config = ParallelConfig(max_concurrency=1, nesting=NestingType.FLAT)
     return ctx.parallel([_step_returning("fa"), _step_returning("fb")], name="flat", config=config).bind(
         _all_results
     )
@@ -1454,7 +1455,7 @@ def map_flat(event: Any, ctx: DurableContext) -> Result[list[str], DurableError]
         ["fa", "fb"],
         lambda item_ctx, item, index: item_ctx.step(lambda _: item),
         name="flat",
-        config=MapConfig(max_concurrency=1),  # FLAT-PENDING
+        config=MapConfig(max_concurrency=1, nesting=NestingType.FLAT),
     ).bind(_all_results)
 
 

@@ -35,11 +35,6 @@ EXPECTED_COUNTS = {
     "parallel": 18,
 }
 """Requirement files per suite when this was written; a new file needs a handler."""
-PENDING: dict[str, str] = {
-    "map": "9-12: MapConfig has no FLAT nesting option yet",
-    "parallel": "8-12: ParallelConfig has no FLAT nesting option yet",
-}
-"""Suites whose SDK/backend support has not fully landed: suite -> why (xfail, not strict)."""
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 
@@ -104,13 +99,7 @@ def test_every_step_wait_and_child_requirement_passes(suite_dirs: list[Path]) ->
     _assert_all_pass(suite_dirs)
 
 
-def _suite_param(suite: str) -> object:
-    reason = PENDING.get(suite)
-    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-    return pytest.param(suite, marks=marks, id=suite)
-
-
-@pytest.mark.parametrize("suite", [_suite_param(s) for s in OPERATION_SUITES])
+@pytest.mark.parametrize("suite", OPERATION_SUITES)
 def test_every_requirement_of_the_suite_passes(suite: str) -> None:
     directory = _requirements_root() / suite
     if not directory.is_dir():

@@ -42,6 +42,9 @@ class Live:
     updated_ids: dict[str, None] = field(factory=dict)
     timers: dict[str, datetime] = field(factory=dict)
     ready: set[str] = field(factory=set)
+    ready_seen: frozenset[str] = frozenset()
+    """READY steps the running invocation was handed: if it leaves them alone (a branch that
+    lost a race), they are no reason to invoke it again."""
     waiting: set[str] = field(factory=set)
     """Ops the outside world must finish: STARTED callbacks and chained invokes."""
     callbacks: dict[str, CallbackRecord] = field(factory=dict)

@@ -297,6 +297,7 @@ class LocalService(ExternalOps):
             if not is_successful(committed):
                 return Failure(committed.failure())
             live.invocation = invocation
+            live.ready_seen = frozenset(live.ready)
             token = encode_token(TokenClaims(live.record.execution_id, number, live.token_seq))
             event = InvocationInput(
                 durable_execution_arn=arn,
@@ -370,7 +371,7 @@ class LocalService(ExternalOps):
                     live.reinvoke = True
                     live.retry_at = now + INVOCATION_RETRY_DELAY
             else:
-                if live.ready:  # a step the handler may start now: no reason to wait
+                if live.ready - live.ready_seen:  # became startable while it ran: go again
                     live.reinvoke = True
                 if record.failed_invocations:
                     tx.record = attrs.evolve(record, failed_invocations=0)

@@ -439,3 +439,22 @@ def test_a_branch_that_fails_after_the_batch_completed_changes_nothing() -> None
     # the late failure was recorded and caused a replay, which returned the stored race result
     assert EventType.CALLBACK_FAILED in kinds_seen
     assert kinds_seen.count(EventType.INVOCATION_COMPLETED) >= 2
+
+
+def test_a_losing_branch_left_with_a_pending_retry_does_not_keep_the_execution_busy() -> None:
+    def flaky(c: DurableContext) -> Result[str, DurableError]:
+        return c.step(lambda _: (_ for _ in ()).throw(ConnectionError("down")), name="flaky")
+
+    def slow(c: DurableContext) -> Result[str, DurableError]:
+        return c.wait(Duration.seconds(1), name="slow").map(lambda _: "slow")
+
+    @durable_handler
+    def handler(event: object, ctx: DurableContext) -> Result[str, DurableError]:
+        return ctx.any([flaky, slow]).bind(
+            lambda v: ctx.wait(Duration.seconds(10), name="after").map(lambda _: v)
+        )
+
+    outcome = run_local(handler, {})
+    assert outcome.result == '"slow"'
+    # once `any` completed, the orphaned READY retry is no reason to invoke again
+    assert sum(e.event_type is EventType.INVOCATION_COMPLETED for e in outcome.events) <= 5
