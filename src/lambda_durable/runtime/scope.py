@@ -63,9 +63,14 @@ class Scope:
         self.replaying = replaying
         self.counter = 0
         self._leave_replay_after_call = False
+        self._peeked: tuple[int, str] | None = None
 
     def peek_id(self) -> str:
-        return operation_id(self.prefix, self.counter + 1)
+        """The id the next operation will get (computed once: replay peeks at every step)."""
+        peeked = self._peeked
+        if peeked is None or peeked[0] != self.counter + 1:
+            peeked = self._peeked = (self.counter + 1, operation_id(self.prefix, self.counter + 1))
+        return peeked[1]
 
     def virtual_child(self, index: int) -> Scope:
         """The scope of branch ``index`` when the branch records no operation (FLAT):
@@ -86,8 +91,9 @@ class Scope:
     ) -> Result[Slot, DurableError]:
         """Take the next id; on replay, require the log to hold the same kind of operation."""
         self._check_poisoned()
+        op_id = self.peek_id()
         self.counter += 1
-        return self._claim(operation_id(self.prefix, self.counter), op_type, sub_type, name)
+        return self._claim(op_id, op_type, sub_type, name)
 
     def begin_branch(
         self, index: int, op_type: OperationType, sub_type: str, name: str | None
