@@ -1,26 +1,22 @@
 """Wire models as JSON text with exact timestamps, for the store and the child-process RPC.
 
-Uses the ``PYTHON`` wire converter (datetimes) and writes datetimes as ISO-8601, which the
-converter reads back exactly (epoch floats could lose a microsecond).
+Uses the ``ISO`` wire converter: datetimes as ISO-8601 text, which the converters read
+back exactly (epoch floats could lose a microsecond).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, TypeVar
 
 from returns.result import Result
 
-from lambda_durable.wire import PYTHON, WireDecodeError
+from lambda_durable.wire import ISO, PYTHON, WireDecodeError
 
 T = TypeVar("T")
 
 
-def _default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def plain(model: object) -> Any:
@@ -30,7 +26,8 @@ def plain(model: object) -> Any:
 
 def dumps(model: object) -> str:
     """Model -> compact JSON text."""
-    return json.dumps(PYTHON.encode(model), default=_default, separators=(",", ":"))
+    text: str = _COMPACT.encode(ISO.encode(model))
+    return text
 
 
 def loads(cls: type[T], text: str) -> Result[T, WireDecodeError]:

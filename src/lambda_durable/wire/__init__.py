@@ -3,6 +3,7 @@
 from lambda_durable.wire.converter import (
     API_JSON,
     INVOCATION,
+    ISO,
     PYTHON,
     TimestampFormat,
     WireConverter,
@@ -48,6 +49,7 @@ from lambda_durable.wire.models import (
 __all__ = [
     "API_JSON",
     "INVOCATION",
+    "ISO",
     "PYTHON",
     "CallbackDetails",
     "CallbackOptions",

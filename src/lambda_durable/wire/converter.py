@@ -39,6 +39,7 @@ class TimestampFormat(Enum):
     EPOCH_MILLIS = "epoch-millis"
     EPOCH_SECONDS = "epoch-seconds"
     DATETIME = "datetime"
+    ISO8601 = "iso8601"
 
 
 @frozen
@@ -128,6 +129,8 @@ class WireConverter:
             return int(round(aware.timestamp() * 1000))
         if self.timestamps is TimestampFormat.EPOCH_SECONDS:
             return aware.timestamp()
+        if self.timestamps is TimestampFormat.ISO8601:
+            return aware.isoformat()
         return aware
 
     def _structure_time(self, value: object) -> datetime:
@@ -230,3 +233,6 @@ API_JSON = WireConverter(TimestampFormat.EPOCH_SECONDS)
 
 PYTHON = WireConverter(TimestampFormat.DATETIME)
 """For dicts exchanged with botocore in-process (timestamps as ``datetime``)."""
+
+ISO = WireConverter(TimestampFormat.ISO8601)
+"""For JSON we store and read back ourselves: ISO-8601 text keeps every microsecond."""
