@@ -11,6 +11,7 @@ commands:
   run           run one durable execution on the embedded local backend
   callback      answer a callback (succeed | fail | heartbeat) and resume its execution
   conformance   run conformance requirements against handlers on the local backend
+  serve         serve the durable-execution REST API (boto3, AWS CLI, any SDK) locally
 
 'lambda-durable <command> --help' describes a command's options."""
 
@@ -34,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lambda_durable.conformance.cli import main as conformance_main
 
         return conformance_main(rest)
+    if command == "serve":
+        from lambda_durable.local.cli_serve import main as serve_main
+
+        return serve_main(rest)
     print(f"lambda-durable: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

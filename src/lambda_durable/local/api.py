@@ -215,6 +215,26 @@ class LocalBackend:
             raise ValueError(str(started.failure()))
         return started.unwrap()
 
+    def try_start(
+        self, function_name: str, payload: str | None, execution_name: str | None = None
+    ) -> Result[str, ServiceError]:
+        """``start`` answering the service's error (e.g. a taken name: 409) instead of raising."""
+        target = self._targets.get(function_name)
+        if target is None:
+            return Failure(ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404))
+        return self.service.start_execution(
+            function_name, payload, execution_name=execution_name, timeout_seconds=target.execution_timeout
+        )
+
+    def is_durable(self, name: str) -> bool:
+        """Whether an Invoke of ``name`` starts a durable execution (else: one plain call)."""
+        target = self._targets.get(name)
+        return target is not None and target.durable
+
+    def call_plain(self, name: str, payload: str | None) -> Result[str | None, ErrorObject]:
+        """Invoke a registered non-durable function once: JSON in, JSON out."""
+        return self._call(ChainedRecord("", "", name, "", False, payload))
+
     def run_until_settled(self, arn: str) -> ExecutionOutcome:
         """Drive invocations, invoke targets and timers until the execution is terminal.
 

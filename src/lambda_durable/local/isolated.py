@@ -86,7 +86,8 @@ class ProcessInvoker:
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
     ) -> Result[InvocationOutput, ErrorObject]:
         event: dict[str, Any] = INVOCATION.encode(ticket.event)
-        return self.run_event(event, ticket.arn, ticket.function_name, ticket.request_id, client, sink)
+        piped = client if self.endpoint is None else None  # by endpoint: HTTP only, like Lambda
+        return self.run_event(event, ticket.arn, ticket.function_name, ticket.request_id, piped, sink)
 
     def run_event(
         self,

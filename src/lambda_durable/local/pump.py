@@ -13,6 +13,7 @@ changes go through the service, whose lock serialises every transition.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -34,6 +35,8 @@ class Pump:
         self._watched: set[str] = set()
         self._busy: set[str] = set()
         self._stopping = False
+        self._dirty = False
+        """Something changed since the scheduler last looked (no lost wake-ups)."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-durable-invoke")
         self._thread = threading.Thread(target=self._loop, name="lambda-durable-pump", daemon=True)
 
@@ -54,28 +57,25 @@ class Pump:
         """Drive ``arn`` until it ends."""
         with self._cond:
             self._watched.add(arn)
+            self._dirty = True
             self._cond.notify_all()
 
     def poke(self) -> None:
         """Something changed outside the pump (a callback answer, a stop): look again."""
         with self._cond:
+            self._dirty = True
             self._cond.notify_all()
 
     def wait_until_done(self, arn: str, timeout: float) -> bool:
         """Block until ``arn`` is no longer RUNNING; False on timeout or shutdown."""
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, lambda: (deadline.set(), self.poke()))
-        timer.daemon = True
-        timer.start()
-        try:
-            with self._cond:
-                while not self._stopping and not deadline.is_set():
-                    if not self._running(arn):
-                        return True
-                    self._cond.wait(IDLE_POLL_SECONDS)
-            return not self._running(arn)
-        finally:
-            timer.cancel()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._running(arn):
+                left = deadline - time.monotonic()
+                if self._stopping or left <= 0:
+                    return False
+                self._cond.wait(min(left, IDLE_POLL_SECONDS))
+        return True
 
     # --- the scheduler thread ---------------------------------------------------------
 
@@ -88,12 +88,13 @@ class Pump:
             with self._cond:
                 if self._stopping:
                     return
+                self._dirty = False
                 idle = sorted(self._watched - self._busy)
             wake = self._pass(idle)
+            if wake == 0.0:
+                continue
             with self._cond:
-                if self._stopping:
-                    return
-                if wake is None or wake > 0:
+                if not self._stopping and not self._dirty:
                     self._cond.wait(min(wake if wake is not None else IDLE_POLL_SECONDS, IDLE_POLL_SECONDS))
 
     def _pass(self, arns: list[str]) -> float | None:
@@ -142,4 +143,5 @@ class Pump:
         finally:
             with self._cond:
                 self._busy.discard(arn)
+                self._dirty = True
                 self._cond.notify_all()

@@ -1,0 +1,97 @@
+"""``lambda-durable serve --handlers FILE [--host H] [--port P] [--db PATH] [--real-time]``.
+
+Serves the Lambda REST API of the durable executions (Invoke, checkpoint, state,
+history, list, stop, callbacks) over the same SQLite store as ``run``, so boto3, the
+AWS CLI and handlers of any SDK can talk to the local backend. Binds loopback unless
+``--allow-remote``. ``--handler-endpoint URL`` is where handlers run for an
+``X-Dex-Handler-Invoke`` request (the official testing server) send their checkpoints.
+Exit status: 0 after Ctrl-C, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+
+from returns.pipeline import is_successful
+
+from lambda_durable.local.api import LocalBackend
+from lambda_durable.local.cli_run import DEFAULT_DB
+from lambda_durable.local.handlers_file import register_handler_file
+from lambda_durable.local.server import DEFAULT_HOST, DEFAULT_PORT, DurableServer
+
+_PROG = "lambda-durable serve"
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=_PROG, description="Serve the durable-execution REST API on the local backend.")
+    parser.add_argument("--handlers", required=True, metavar="FILE", help="file defining HANDLERS (and FUNCTIONS)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0: any)")
+    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
+    parser.add_argument("--real-time", action="store_true", help="really sleep through waits and retries")
+    parser.add_argument("--isolated", action="store_true", help="run every handler in a subprocess, over HTTP")
+    parser.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    parser.add_argument(
+        "--handler-endpoint",
+        metavar="URL",
+        default=os.environ.get("AWS_ENDPOINT_URL_LAMBDA"),
+        help="service endpoint for handlers run by X-Dex-Handler-Invoke (default: $AWS_ENDPOINT_URL_LAMBDA)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    try:
+        args = _parser().parse_args(list(argv))
+    except _UsageError as exc:
+        print(f"{_PROG}: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    try:
+        backend = LocalBackend(args.db, real_time=args.real_time)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        print(f"{_PROG}: cannot open {args.db}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server = DurableServer(
+            backend,
+            args.host,
+            args.port,
+            allow_remote=args.allow_remote,
+            handler_endpoint=args.handler_endpoint,
+            verbose=args.verbose,
+        )
+    except (OSError, ValueError) as exc:
+        backend.close()
+        print(f"{_PROG}: {exc}", file=sys.stderr)
+        return 2
+    registered = register_handler_file(backend, args.handlers, endpoint=server.url, isolated=args.isolated)
+    if not is_successful(registered):
+        server.close()
+        backend.close()
+        print(f"{_PROG}: {registered.failure()}", file=sys.stderr)
+        return 2
+    server.api.refs.update(registered.unwrap())
+    print(f"serving {', '.join(sorted(registered.unwrap()))} at {server.url} (store: {args.db})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        backend.close()
+    return 0

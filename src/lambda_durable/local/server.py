@@ -1,0 +1,156 @@
+"""``serve``'s HTTP shell: a stdlib ``ThreadingHTTPServer`` in front of ``DurableApi``.
+
+One thread per connection (HTTP/1.1 keep-alive, as botocore pools connections); every
+request is read whole, answered by ``DurableApi``, and written with a Content-Length.
+Nothing a request does can stop the server: an unexpected exception is answered with
+``ServiceException`` (500). It binds loopback unless told otherwise, because it runs
+handlers and accepts any credentials.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+from lambda_durable.client import ServiceError
+from lambda_durable.local.api import LocalBackend
+from lambda_durable.local.endpoints import MAX_BODY, DurableApi
+from lambda_durable.local.handler_ref import HandlerRef
+from lambda_durable.local.pump import Pump
+from lambda_durable.local.rest import Request, Response, error_response
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9014
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 2 * MAX_BODY:  # too large even to read: answer and drop the connection
+            self.close_connection = True
+            self._send(error_response(ServiceError("RequestTooLargeException", "Request body too large", 413)))
+            return
+        body = self.rfile.read(length) if length > 0 else b""
+        request = Request.of(self.command, self.path, dict(self.headers.items()), body)
+        try:
+            response = self.server.api.handle(request)
+        except Exception as exc:  # the server must stay up whatever a request does
+            response = error_response(ServiceError("ServiceException", f"{type(exc).__name__}: {exc}", 500))
+        self._send(response)
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("x-amzn-RequestId", self.headers.get("amz-sdk-invocation-id") or "local")
+        self.end_headers()
+        if response.body and self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = _serve
+    do_POST = _serve
+    do_PUT = _serve
+    do_DELETE = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    api: DurableApi
+    verbose: bool = False
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class DurableServer:
+    """The backend, its pump and the HTTP server, started and stopped together.
+
+    ``port=0`` picks a free port (``url`` tells which). Functions must be registered on
+    ``backend`` before ``start``; ``refs`` are their handler references, needed to run a
+    handler for an ``X-Dex-Handler-Invoke`` request, whose checkpoints go to
+    ``handler_endpoint``."""
+
+    def __init__(
+        self,
+        backend: LocalBackend,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        allow_remote: bool = False,
+        refs: Mapping[str, HandlerRef] | None = None,
+        handler_endpoint: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(f"refusing to listen on {host}: not a loopback address (allow it explicitly)")
+        self.backend = backend
+        self.pump = Pump(backend)
+        server_class = _Server6 if ":" in host else _Server
+        self._http = server_class((host, port), _Handler, bind_and_activate=True)
+        self._http.api = DurableApi(backend, self.pump, dict(refs or {}), handler_endpoint)
+        self._http.verbose = verbose
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="lambda-durable-serve", daemon=True)
+
+    @property
+    def api(self) -> DurableApi:
+        return self._http.api
+
+    @property
+    def port(self) -> int:
+        return int(self._http.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = str(self._http.server_address[0])
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    def start(self) -> DurableServer:
+        self.pump.start()
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread until interrupted (the CLI)."""
+        self.pump.start()
+        try:
+            self._http.serve_forever()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._http.shutdown()
+            self._thread.join(timeout=10)
+        self._http.server_close()
+        self.pump.stop()
+
+    def __enter__(self) -> DurableServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
