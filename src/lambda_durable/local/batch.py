@@ -13,14 +13,15 @@ from datetime import datetime
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from lambda_durable.local.members import OT, A
 from lambda_durable.local.transitions import Transition, apply_update
-from lambda_durable.wire import Operation, OperationAction, OperationType, OperationUpdate
+from lambda_durable.wire import Operation, OperationUpdate
 
 Lookup = Callable[[str], Operation | None]
 
 
 def _batch_level(updates: Sequence[OperationUpdate]) -> str | None:
-    executions = [i for i, u in enumerate(updates) if u.type is OperationType.EXECUTION]
+    executions = [i for i, u in enumerate(updates) if u.type is OT.EXECUTION]
     if len(executions) > 1:
         return "Cannot checkpoint multiple EXECUTION updates."
     if executions and executions[0] != len(updates) - 1:
@@ -32,10 +33,10 @@ def _duplicate_allowed(earlier: list[OperationUpdate], update: OperationUpdate) 
     """Only a STEP/CONTEXT START followed by one non-START of the same op is legal."""
     return (
         len(earlier) == 1
-        and earlier[0].action is OperationAction.START
-        and update.action is not OperationAction.START
+        and earlier[0].action is A.START
+        and update.action is not A.START
         and update.type is earlier[0].type
-        and update.type in (OperationType.STEP, OperationType.CONTEXT)
+        and update.type in (OT.STEP, OT.CONTEXT)
     )
 
 
@@ -60,9 +61,9 @@ def plan_batch(
         earlier.append(update)
         if update.parent_id is not None:
             parent = current(update.parent_id)
-            if parent is None or parent.type is not OperationType.CONTEXT:
+            if parent is None or parent.type is not OT.CONTEXT:
                 return Failure("Invalid parent operation id.")
-        existing = None if update.type is OperationType.EXECUTION else current(update.id)
+        existing = None if update.type is OT.EXECUTION else current(update.id)
         outcome = apply_update(update, existing, now)
         if not is_successful(outcome):
             return Failure(outcome.failure())

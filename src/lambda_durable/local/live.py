@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from attrs import define, field
 
 from lambda_durable.local.callbacks import CallbackRecord
+from lambda_durable.local.members import OT, S
 from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord
 from lambda_durable.local.targets import ChainedRecord
 from lambda_durable.local.transitions import Completion
@@ -22,8 +23,6 @@ from lambda_durable.wire import (
     EventType,
     ExecutionStatus,
     Operation,
-    OperationStatus,
-    OperationType,
 )
 
 
@@ -66,20 +65,20 @@ class Live:
         self.timers.pop(op.id, None)
         self.ready.discard(op.id)
         self.waiting.discard(op.id)
-        if op.status is OperationStatus.STARTED and op.type in (OperationType.CALLBACK, OperationType.CHAINED_INVOKE):
+        if op.status is S.STARTED and op.type in (OT.CALLBACK, OT.CHAINED_INVOKE):
             self.waiting.add(op.id)
             record = self.callbacks.get(op.id)
             deadline = record.deadline if record is not None else None
             if deadline is not None:
                 self.timers[op.id] = deadline
-        elif op.type is OperationType.WAIT and op.status is OperationStatus.STARTED and op.wait_details:
+        elif op.type is OT.WAIT and op.status is S.STARTED and op.wait_details:
             end = op.wait_details.scheduled_end_timestamp
             if end is not None:
                 self.timers[op.id] = end
-        elif op.type is OperationType.STEP and op.step_details is not None:
-            if op.status is OperationStatus.PENDING and op.step_details.next_attempt_timestamp is not None:
+        elif op.type is OT.STEP and op.step_details is not None:
+            if op.status is S.PENDING and op.step_details.next_attempt_timestamp is not None:
                 self.timers[op.id] = op.step_details.next_attempt_timestamp
-            elif op.status is OperationStatus.READY:
+            elif op.status is S.READY:
                 self.ready.add(op.id)
 
 

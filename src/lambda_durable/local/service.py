@@ -10,7 +10,6 @@ from outside its handler (callback APIs, chained invokes) is the ``ExternalOps``
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
@@ -25,6 +24,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import ServiceError
+from lambda_durable.local import codec
 from lambda_durable.local.batch import plan_batch
 from lambda_durable.local.clock import Clock
 from lambda_durable.local.external import ExternalOps
@@ -42,7 +42,6 @@ from lambda_durable.local.tokens import (
 )
 from lambda_durable.local.transitions import Completion, complete_callback, wait_seconds
 from lambda_durable.wire import (
-    INVOCATION,
     CheckpointOutput,
     ErrorObject,
     Event,
@@ -197,8 +196,9 @@ class LocalService(ExternalOps):
         if tx.token_seq is not None:
             live.token_seq = tx.token_seq
         live.events.extend(tx.events)
+        listeners = list(self._listeners)
         for event in tx.events:
-            for listener in list(self._listeners):
+            for listener in listeners:
                 listener(live.record.arn, event)
         if not live.running and live.invocation is None:
             self._retire(live.record.arn)
@@ -321,7 +321,7 @@ class LocalService(ExternalOps):
         budget = self.page_bytes
         for op_id in live.order:
             op = live.ops[op_id]
-            size = len(json.dumps(INVOCATION.encode(op)))
+            size = codec.invocation_size(op)
             if ops and size > budget:
                 marker = encode_marker(self._invocation_number(live), len(ops))
                 return ExecutionStatePage(operations=tuple(ops), next_marker=marker)

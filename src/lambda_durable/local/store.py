@@ -2,8 +2,11 @@
 
 Every service transition is written as one ``ChangeSet`` in one transaction, so a crash
 leaves the previous consistent state and a new backend on the same file resumes from it.
-Operations are stored as wire JSON plus indexed columns (creation position, type,
-status); events are append-only with ``EventId`` contiguous from 1 per execution.
+Operations are stored as wire JSON plus a few plain columns (id, type, status), keyed by
+creation position; events are append-only with ``EventId`` contiguous from 1 per
+execution. Both are keyed by the execution's small integer key, not its long ARN, in
+``WITHOUT ROWID`` tables: the key is the row's only copy (half the bytes of a rowid table
+plus index, which matters for an in-memory database).
 Per-write work is proportional to what changed, never to the size of the execution.
 """
 
@@ -26,7 +29,8 @@ from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY,
+    key INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
     execution_id TEXT NOT NULL,
     name TEXT NOT NULL,
     function_name TEXT NOT NULL,
@@ -43,23 +47,21 @@ CREATE TABLE IF NOT EXISTS executions (
     UNIQUE (function_name, name)
 );
 CREATE TABLE IF NOT EXISTS operations (
-    arn TEXT NOT NULL,
-    op_id TEXT NOT NULL,
+    execution INTEGER NOT NULL,
     position INTEGER NOT NULL,
-    parent_id TEXT,
+    op_id TEXT NOT NULL,
     type TEXT NOT NULL,
     status TEXT NOT NULL,
     data TEXT NOT NULL,
-    PRIMARY KEY (arn, op_id)
-);
-CREATE INDEX IF NOT EXISTS operations_by_position ON operations (arn, position);
+    PRIMARY KEY (execution, position)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
-    arn TEXT NOT NULL,
+    execution INTEGER NOT NULL,
     event_id INTEGER NOT NULL,
     event_type TEXT NOT NULL,
     data TEXT NOT NULL,
-    PRIMARY KEY (arn, event_id)
-);
+    PRIMARY KEY (execution, event_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS invocations (
     arn TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -164,6 +166,34 @@ def _error(text: str | None) -> ErrorObject | None:
     return None if text is None else codec.loads(ErrorObject, text).value_or(ErrorObject())
 
 
+_V1_COPY = (
+    "ALTER TABLE executions RENAME TO executions_v1",
+    "ALTER TABLE operations RENAME TO operations_v1",
+    "ALTER TABLE events RENAME TO events_v1",
+    "DROP INDEX IF EXISTS operations_by_position",
+    *_SCHEMA.split(";"),
+    "INSERT INTO executions (arn, execution_id, name, function_name, input_payload, timeout_seconds, start_ts,"
+    " status, end_ts, result, error, invocation_count, failed_invocations, token_seq)"
+    " SELECT arn, execution_id, name, function_name, input_payload, timeout_seconds, start_ts, status, end_ts,"
+    " result, error, invocation_count, failed_invocations, token_seq FROM executions_v1 ORDER BY rowid",
+    "INSERT INTO operations (execution, position, op_id, type, status, data)"
+    " SELECT x.key, o.position, o.op_id, o.type, o.status, o.data FROM operations_v1 o JOIN executions x USING (arn)",
+    "INSERT INTO events (execution, event_id, event_type, data)"
+    " SELECT x.key, e.event_id, e.event_type, e.data FROM events_v1 e JOIN executions x USING (arn)",
+    "DROP TABLE events_v1",
+    "DROP TABLE operations_v1",
+    "DROP TABLE executions_v1",
+)
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    """A file written before executions had integer keys: rewrite its three big tables."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(operations)")}
+    if "arn" in columns:
+        for statement in _V1_COPY:
+            conn.execute(statement)
+
+
 class Store:
     """One SQLite connection; callers serialise access (the service holds a lock)."""
 
@@ -171,23 +201,28 @@ class Store:
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+        self._keys: dict[str, int] = {}
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        with self._transaction("DEFERRED") as conn:  # takes the write lock only if it writes
+            _migrate_v1(conn)
+            for statement in _SCHEMA.split(";"):
+                conn.execute(statement)
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(f"BEGIN {mode}")
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                self._keys.clear()  # a key read or assigned in this transaction may be gone
                 raise
             self._conn.execute("COMMIT")
 
@@ -198,19 +233,17 @@ class Store:
         with self._transaction() as conn:
             if change.execution is not None:
                 self._put_execution(conn, change.execution)
-            if change.operations:
+            if change.operations or change.events:
+                key = self._key(conn, change.arn)
+                # the wire enums are str Enums: SQLite binds them as their text
                 conn.executemany(
-                    "INSERT OR REPLACE INTO operations (arn, op_id, position, parent_id, type, status, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (change.arn, op.id, pos, op.parent_id, op.type.value, op.status.value, codec.dumps(op))
-                        for pos, op in change.operations
-                    ],
+                    "INSERT OR REPLACE INTO operations (execution, position, op_id, type, status, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(key, pos, op.id, op.type, op.status, codec.dumps(op)) for pos, op in change.operations],
                 )
-            if change.events:
                 conn.executemany(
-                    "INSERT INTO events (arn, event_id, event_type, data) VALUES (?, ?, ?, ?)",
-                    [(change.arn, e.event_id, e.event_type.value, codec.dumps(e)) for e in change.events],
+                    "INSERT INTO events (execution, event_id, event_type, data) VALUES (?, ?, ?, ?)",
+                    [(key, e.event_id, e.event_type, codec.dumps(e)) for e in change.events],
                 )
             if change.invocation is not None:
                 inv = change.invocation
@@ -236,6 +269,16 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
                 )
+
+    def _key(self, conn: sqlite3.Connection, arn: str) -> int:
+        """The execution's integer key: operation and event rows carry it, not the long ARN."""
+        key = self._keys.get(arn)
+        if key is None:
+            row = conn.execute("SELECT key FROM executions WHERE arn = ?", (arn,)).fetchone()
+            if row is None:
+                raise sqlite3.IntegrityError(f"no execution {arn}")
+            key = self._keys[arn] = int(row[0])
+        return key
 
     def put_function(self, name: str, target: str, attribute: str, key: str | None) -> None:
         """Remember how to load function ``name`` (so another process can resume it)."""
@@ -324,7 +367,9 @@ class Store:
         """All operations of an execution in creation order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT data FROM operations WHERE arn = ? ORDER BY position", (arn,)
+                "SELECT o.data FROM operations o JOIN executions x ON o.execution = x.key"
+                " WHERE x.arn = ? ORDER BY o.position",
+                (arn,),
             ).fetchall()
         return [codec.loads(Operation, r[0]).unwrap() for r in rows]
 
@@ -332,14 +377,19 @@ class Store:
         """History events with ``EventId > after``, in order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT data FROM events WHERE arn = ? AND event_id > ? ORDER BY event_id LIMIT ?",
+                "SELECT e.data FROM events e JOIN executions x ON e.execution = x.key"
+                " WHERE x.arn = ? AND e.event_id > ? ORDER BY e.event_id LIMIT ?",
                 (arn, after, limit),
             ).fetchall()
         return [codec.loads(Event, r[0]).unwrap() for r in rows]
 
     def event_count(self, arn: str) -> int:
         with self._lock:
-            row = self._conn.execute("SELECT COALESCE(MAX(event_id), 0) FROM events WHERE arn = ?", (arn,)).fetchone()
+            row = self._conn.execute(
+                "SELECT COALESCE(MAX(e.event_id), 0) FROM events e JOIN executions x ON e.execution = x.key"
+                " WHERE x.arn = ?",
+                (arn,),
+            ).fetchone()
         return int(row[0])
 
     def token_seq(self, arn: str) -> int:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-import attrs
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from lambda_durable.local.callbacks import new_callback_id
+from lambda_durable.local.members import OT, A, S
 from lambda_durable.wire import (
     API_JSON,
     CallbackDetails,
@@ -32,7 +33,6 @@ from lambda_durable.wire import (
     EventType,
     ExecutionStatus,
     Operation,
-    OperationAction,
     OperationStatus,
     OperationType,
     OperationUpdate,
@@ -41,8 +41,6 @@ from lambda_durable.wire import (
     WaitDetails,
 )
 
-A = OperationAction
-S = OperationStatus
 MAX_ERROR_BYTES = 32768
 
 
@@ -55,29 +53,63 @@ class Completion:
     error: ErrorObject | None = None
 
 
+NO_DETAILS = EventDetails()
+"""The empty details block of most start events: frozen, so one instance serves all."""
+
+
 @frozen
 class Transition:
     """The effect of one update: a new operation state and its event, or a completion."""
 
     op: Operation | None
     event_type: EventType | None
-    details: EventDetails = attrs.Factory(EventDetails)
+    details: EventDetails = NO_DETAILS
     completion: Completion | None = None
 
 
 Rule = Callable[[OperationUpdate, Operation | None, datetime], Result[Transition, str]]
 
 
-def _new(update: OperationUpdate, now: datetime, status: OperationStatus) -> Operation:
+def _new(
+    update: OperationUpdate,
+    now: datetime,
+    *,
+    context: ContextDetails | None = None,
+    step: StepDetails | None = None,
+    wait: WaitDetails | None = None,
+    callback: CallbackDetails | None = None,
+    chained: ChainedInvokeDetails | None = None,
+) -> Operation:
+    """The STARTED operation an update creates."""
     return Operation(
-        id=update.id,
-        type=update.type,
-        status=status,
-        start_timestamp=now,
-        parent_id=update.parent_id,
-        name=update.name,
-        sub_type=update.sub_type,
-    )
+        update.id, update.type, S.STARTED, now, update.parent_id, update.name, update.sub_type, None, None,
+        context, step, wait, callback, chained,
+    )  # fmt: skip
+
+
+def _moved(
+    cur: Operation,
+    status: OperationStatus,
+    end: datetime | None = None,
+    *,
+    context: ContextDetails | None = None,
+    step: StepDetails | None = None,
+    wait: WaitDetails | None = None,
+    callback: CallbackDetails | None = None,
+    chained: ChainedInvokeDetails | None = None,
+) -> Operation:
+    """``attrs.evolve(cur, ...)`` as one constructor call (evolve costs several times more
+    on the checkpoint path); None keeps a field as it is."""
+    return Operation(
+        cur.id, cur.type, status, cur.start_timestamp, cur.parent_id, cur.name, cur.sub_type,
+        cur.end_timestamp if end is None else end,
+        cur.execution_details,
+        cur.context_details if context is None else context,
+        cur.step_details if step is None else step,
+        cur.wait_details if wait is None else wait,
+        cur.callback_details if callback is None else callback,
+        cur.chained_invoke_details if chained is None else chained,
+    )  # fmt: skip
 
 
 def _result(payload: str | None) -> EventResult:
@@ -86,6 +118,12 @@ def _result(payload: str | None) -> EventResult:
 
 def _error(error: ErrorObject | None) -> EventError:
     return EventError(payload=error, truncated=False)
+
+
+@lru_cache(maxsize=64)
+def _attempts(attempt: int) -> RetryDetails:
+    """``RetryDetails(current_attempt=n)``, shared: nearly every closing step event has n = 1."""
+    return RetryDetails(current_attempt=attempt)
 
 
 def _payload_rules(update: OperationUpdate) -> str | None:
@@ -114,16 +152,13 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Resu
     problem = _payload_rules(update)
     if problem is not None:
         return Failure(problem)
-    base = cur if cur is not None else _new(update, now, S.STARTED)
-    details = base.step_details or StepDetails(attempt=0)
-    attempt = details.attempt or 0
+    details = cur.step_details if cur is not None else None
+    attempt = (details.attempt if details is not None else None) or 0
     if action is A.START:
-        op = attrs.evolve(
-            base,
-            status=S.STARTED,
-            step_details=attrs.evolve(details, attempt=attempt, next_attempt_timestamp=None),
-        )
+        kept = StepDetails(attempt, None, details.result, details.error) if details is not None else StepDetails(0)
+        op = _new(update, now, step=kept) if cur is None else _moved(cur, S.STARTED, step=kept)
         return Success(Transition(op, EventType.STEP_STARTED))
+    base = cur if cur is not None else _new(update, now)
     attempt += 1
     if action is A.RETRY:
         if update.step_options is None or update.step_options.next_attempt_delay_seconds < 1:
@@ -131,16 +166,8 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Resu
         if update.error is not None and update.payload is not None:
             return Failure("Cannot provide both error and payload to RETRY a STEP.")
         delay = update.step_options.next_attempt_delay_seconds
-        op = attrs.evolve(
-            base,
-            status=S.PENDING,
-            step_details=StepDetails(
-                attempt=attempt,
-                next_attempt_timestamp=now + timedelta(seconds=delay),
-                result=update.payload,
-                error=update.error,
-            ),
-        )
+        next_attempt = now + timedelta(seconds=delay)
+        op = _moved(base, S.PENDING, step=StepDetails(attempt, next_attempt, update.payload, update.error))
         retry = RetryDetails(current_attempt=attempt, next_attempt_delay_seconds=delay)
         if update.payload is not None:
             return Success(
@@ -153,23 +180,13 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Resu
         return Success(
             Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
         )
-    retry = RetryDetails(current_attempt=attempt)
+    retry = _attempts(attempt)
     if action is A.SUCCEED:
-        op = attrs.evolve(
-            base,
-            status=S.SUCCEEDED,
-            end_timestamp=now,
-            step_details=StepDetails(attempt=attempt, result=update.payload),
-        )
+        op = _moved(base, S.SUCCEEDED, now, step=StepDetails(attempt, result=update.payload))
         return Success(
             Transition(op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry))
         )
-    op = attrs.evolve(
-        base,
-        status=S.FAILED,
-        end_timestamp=now,
-        step_details=StepDetails(attempt=attempt, error=update.error),
-    )
+    op = _moved(base, S.FAILED, now, step=StepDetails(attempt, error=update.error))
     return Success(Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry)))
 
 
@@ -183,29 +200,19 @@ def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> R
     if action is A.START:
         if cur is not None:
             return Failure("Cannot start a CONTEXT that already exist.")
-        op = attrs.evolve(_new(update, now, S.STARTED), context_details=ContextDetails())
+        op = _new(update, now, context=ContextDetails())
         return Success(Transition(op, EventType.CONTEXT_STARTED))
     if cur is not None and cur.status is not S.STARTED:
         return Failure("Invalid current CONTEXT state to close.")
     problem = _payload_rules(update)
     if problem is not None:
         return Failure(problem)
-    base = cur if cur is not None else _new(update, now, S.STARTED)
+    base = cur if cur is not None else _new(update, now)
     if action is A.SUCCEED:
         replay = update.context_options.replay_children if update.context_options is not None else False
-        op = attrs.evolve(
-            base,
-            status=S.SUCCEEDED,
-            end_timestamp=now,
-            context_details=ContextDetails(replay_children=replay, result=update.payload),
-        )
+        op = _moved(base, S.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
         return Success(Transition(op, EventType.CONTEXT_SUCCEEDED, EventDetails(result=_result(update.payload))))
-    op = attrs.evolve(
-        base,
-        status=S.FAILED,
-        end_timestamp=now,
-        context_details=ContextDetails(replay_children=False, error=update.error),
-    )
+    op = _moved(base, S.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
     return Success(Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error))))
 
 
@@ -221,14 +228,14 @@ def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Resu
             return Failure("Invalid WaitOptions for the given action.")
         seconds = update.wait_options.wait_seconds
         end = now + timedelta(seconds=seconds)
-        op = attrs.evolve(_new(update, now, S.STARTED), wait_details=WaitDetails(scheduled_end_timestamp=end))
+        op = _new(update, now, wait=WaitDetails(scheduled_end_timestamp=end))
         return Success(
             Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
         )
     if action is A.CANCEL:
         if cur is None or cur.status is not S.STARTED:
             return Failure("Cannot cancel a WAIT that does not exist or has already completed.")
-        op = attrs.evolve(cur, status=S.CANCELLED, end_timestamp=now)
+        op = _moved(cur, S.CANCELLED, now)
         details = EventDetails(error=_error(update.error)) if update.error is not None else EventDetails()
         return Success(Transition(op, EventType.WAIT_CANCELLED, details))
     return Failure("Invalid action for the given operation type.")
@@ -270,7 +277,7 @@ def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> 
     if timeout < 0 or heartbeat < 0:
         return Failure("Invalid CallbackOptions for the given action.")
     callback_id = new_callback_id()
-    op = attrs.evolve(_new(update, now, S.STARTED), callback_details=CallbackDetails(callback_id=callback_id))
+    op = _new(update, now, callback=CallbackDetails(callback_id=callback_id))
     details = EventDetails(
         callback_id=callback_id,
         timeout=timeout if timeout > 0 else None,
@@ -298,7 +305,7 @@ def complete_callback(
     """An external answer (SUCCEEDED/FAILED) or a timer (TIMED_OUT) closes the callback."""
     callback_id = cur.callback_details.callback_id if cur.callback_details is not None else ""
     details = CallbackDetails(callback_id=callback_id, result=result, error=error)
-    op = attrs.evolve(cur, status=status, end_timestamp=now, callback_details=details)
+    op = _moved(cur, status, now, callback=details)
     if status is S.SUCCEEDED:
         return Transition(op, EventType.CALLBACK_SUCCEEDED, EventDetails(result=_result(result)))
     event = EventType.CALLBACK_FAILED if status is S.FAILED else EventType.CALLBACK_TIMED_OUT
@@ -318,7 +325,7 @@ def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> R
         options = update.chained_invoke_options
         if options is None or not options.function_name:
             return Failure("Invalid ChainedInvokeOptions for the given action.")
-        op = attrs.evolve(_new(update, now, S.STARTED), chained_invoke_details=ChainedInvokeDetails())
+        op = _new(update, now, chained=ChainedInvokeDetails())
         details = EventDetails(
             function_name=options.function_name,
             tenant_id=options.tenant_id,
@@ -351,7 +358,7 @@ def complete_chained(
 ) -> Transition:
     """The target ended (or the invoke was cancelled): the op takes the target's outcome."""
     details = ChainedInvokeDetails(result=result, error=error)
-    op = attrs.evolve(cur, status=status, end_timestamp=now, chained_invoke_details=details)
+    op = _moved(cur, status, now, chained=details)
     if status is S.SUCCEEDED:
         return Transition(op, EventType.CHAINED_INVOKE_SUCCEEDED, EventDetails(result=_result(result)))
     return Transition(op, _CHAINED_EVENTS[status], EventDetails(error=_error(error)))
@@ -381,7 +388,7 @@ def _consistency(update: OperationUpdate, cur: Operation) -> str | None:
 
 def apply_update(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
     """Check one update against the operation's current state and compute its effect."""
-    if cur is not None and update.type is not OperationType.EXECUTION:
+    if cur is not None and update.type is not OT.EXECUTION:
         problem = _consistency(update, cur)
         if problem is not None:
             return Failure(problem)

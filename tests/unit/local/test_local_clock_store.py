@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from lambda_durable.local import codec
 from lambda_durable.local.clock import RealClock, SkippingClock
 from lambda_durable.local.store import ChangeSet, ExecutionRecord, Store
 from lambda_durable.wire import Event, EventType, ExecutionStatus, Operation, OperationStatus, OperationType
@@ -77,3 +79,51 @@ def test_a_failed_write_changes_nothing() -> None:
     else:  # pragma: no cover
         raise AssertionError("expected a constraint failure")
     assert store.dump() == before
+
+
+_V1_TABLES = """
+CREATE TABLE executions (
+    arn TEXT PRIMARY KEY, execution_id TEXT NOT NULL, name TEXT NOT NULL, function_name TEXT NOT NULL,
+    input_payload TEXT, timeout_seconds INTEGER NOT NULL, start_ts TEXT NOT NULL, status TEXT NOT NULL,
+    end_ts TEXT, result TEXT, error TEXT, invocation_count INTEGER NOT NULL DEFAULT 0,
+    failed_invocations INTEGER NOT NULL DEFAULT 0, token_seq INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (function_name, name)
+);
+CREATE TABLE operations (
+    arn TEXT NOT NULL, op_id TEXT NOT NULL, position INTEGER NOT NULL, parent_id TEXT,
+    type TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (arn, op_id)
+);
+CREATE INDEX operations_by_position ON operations (arn, position);
+CREATE TABLE events (
+    arn TEXT NOT NULL, event_id INTEGER NOT NULL, event_type TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (arn, event_id)
+);
+"""
+
+
+def test_a_file_from_before_integer_keys_is_migrated(tmp_path: Path) -> None:
+    path = str(tmp_path / "v1.db")
+    op = Operation("id-1", OperationType.EXECUTION, OperationStatus.STARTED, T)
+    event = Event(EventType.EXECUTION_STARTED, 1, T, id="id-1")
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_TABLES)
+    conn.execute(
+        "INSERT INTO executions (arn, execution_id, name, function_name, input_payload, timeout_seconds,"
+        " start_ts, status, token_seq) VALUES ('arn-1', 'id-1', 'name-1', 'fn', '\"in\"', 60, ?, 'RUNNING', 3)",
+        (T.isoformat(),),
+    )
+    conn.execute(
+        "INSERT INTO operations VALUES ('arn-1', 'id-1', 0, NULL, 'EXECUTION', 'STARTED', ?)", (codec.dumps(op),)
+    )
+    conn.execute("INSERT INTO events VALUES ('arn-1', 1, 'ExecutionStarted', ?)", (codec.dumps(event),))
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.execution("arn-1") == _record()
+    assert store.operations("arn-1") == [op]
+    assert store.events("arn-1") == [event]
+    assert store.token_seq("arn-1") == 3
+    second = Event(EventType.STEP_STARTED, 2, T, id="id-2")
+    store.apply(ChangeSet("arn-1", events=(second,)))
+    store.close()
+    assert Store(path).events("arn-1") == [event, second]
