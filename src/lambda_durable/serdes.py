@@ -51,9 +51,12 @@ def default_converter() -> Converter:
     return conv
 
 
+_ENCODER = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON, the form every payload the SDK writes takes."""
-    return json.dumps(value, separators=_COMPACT, ensure_ascii=False)
+    """Compact JSON, the form every payload the SDK writes takes (one encoder, reused)."""
+    return _ENCODER.encode(value)
 
 
 @attrs.frozen
