@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from attrs import frozen
+from callback_answers import fail_with, succeed_with
 from returns.result import Failure, Result, Success
 
 from lambda_durable import (
@@ -23,22 +23,6 @@ from lambda_durable import (
 )
 from lambda_durable.local import run_local
 from lambda_durable.wire import ErrorObject, EventType, ExecutionStatus, OperationStatus
-
-Answer = Callable[[Any, Any], None]
-
-
-def succeed_with(text: str | None) -> Answer:
-    def answer(info: Any, sender: Any) -> None:
-        sender.send_callback_success(info.callback_id, text)
-
-    return answer
-
-
-def fail_with(error: ErrorObject) -> Answer:
-    def answer(info: Any, sender: Any) -> None:
-        sender.send_callback_failure(info.callback_id, error)
-
-    return answer
 
 
 def callback_events(outcome: Any) -> list[Any]:
