@@ -80,13 +80,6 @@ class DurableServiceClient(Protocol):
     ) -> Result[ExecutionStatePage, ServiceError]: ...
 
 
-class CarriesDurableClient(Protocol):
-    """A Lambda context object that brings its own service client (the local backend's)."""
-
-    @property
-    def durable_service_client(self) -> DurableServiceClient: ...
-
-
 def injected_client(lambda_context: object) -> DurableServiceClient | None:
     """The client a local invoker attached to the Lambda context, if any."""
     found: Any = getattr(lambda_context, "durable_service_client", None)

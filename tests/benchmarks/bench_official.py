@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench_workloads import Measurement, Workload, peak_rss_kib, ran, step_runs, worker_main
+from bench_workloads import Measurement, Workload, measured, ran, step_runs, worker_main
 
 sdk: Any = importlib.import_module("aws_durable_execution_sdk_python")
 sdk_config: Any = importlib.import_module("aws_durable_execution_sdk_python.config")
@@ -125,27 +125,18 @@ def run(w: Workload) -> Measurement:
         execution = runner._store.load(arn)
         operations = sum(1 for op in execution.operations if op.operation_type.value != "EXECUTION")
 
-    timed_span = elapsed
-    if w.kind == "replay":  # the second invocation, up to the end of its replayed steps
-        timed_span = replayed[-1] - starts[-1] if len(replayed) == len(starts) == 2 else -1.0
-    try:
-        result = int(outcome.result or "")
-    except ValueError:
-        result = -1
-    return Measurement(
-        sdk="official",
-        workload=w.key,
-        seconds=timed_span,
-        execution_seconds=elapsed,
-        execution_cpu_seconds=cpu,
-        invocation_seconds=tuple(invocations),
-        result=result,
+    return measured(
+        "official",
+        w,
+        elapsed=elapsed,
+        cpu=cpu,
+        starts=starts,
+        replayed=replayed,
+        invocations=invocations,
+        result_text=outcome.result,
         status=str(outcome.status.value),
         operations=operations,
-        step_runs=step_runs(),
-        checkpoint_calls=calls["checkpoint"],
-        state_calls=calls["state"],
-        peak_rss_kib=peak_rss_kib(),
+        calls=calls,
     )
 
 

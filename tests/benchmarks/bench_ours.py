@@ -16,7 +16,7 @@ from typing import Any
 
 from returns.result import Result, Success
 
-from bench_workloads import Measurement, Workload, peak_rss_kib, ran, step_runs, worker_main
+from bench_workloads import Measurement, Workload, measured, ran, step_runs, worker_main
 from lambda_durable import (
     BatchResult,
     DurableContext,
@@ -128,27 +128,18 @@ def run(w: Workload) -> Measurement:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
     operations = sum(1 for op in outcome.operations if op.type is not OperationType.EXECUTION)
-    timed_span = elapsed
-    if w.kind == "replay":  # the second invocation, up to the end of its replayed steps
-        timed_span = replayed[-1] - starts[-1] if len(replayed) == len(starts) == 2 else -1.0
-    try:
-        result = int(outcome.result or "")
-    except ValueError:
-        result = -1
-    return Measurement(
-        sdk="ours",
-        workload=w.key,
-        seconds=timed_span,
-        execution_seconds=elapsed,
-        execution_cpu_seconds=cpu,
-        invocation_seconds=tuple(invocations),
-        result=result,
+    return measured(
+        "ours",
+        w,
+        elapsed=elapsed,
+        cpu=cpu,
+        starts=starts,
+        replayed=replayed,
+        invocations=invocations,
+        result_text=outcome.result,
         status=outcome.status.value,
         operations=operations,
-        step_runs=step_runs(),
-        checkpoint_calls=calls["checkpoint"],
-        state_calls=calls["state"],
-        peak_rss_kib=peak_rss_kib(),
+        calls=calls,
     )
 
 

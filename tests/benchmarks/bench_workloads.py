@@ -175,6 +175,46 @@ def peak_rss_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def measured(
+    sdk: str,
+    w: Workload,
+    *,
+    elapsed: float,
+    cpu: float,
+    starts: list[float],
+    replayed: list[float],
+    invocations: list[float],
+    result_text: str | None,
+    status: str,
+    operations: int,
+    calls: dict[str, int],
+) -> Measurement:
+    """One run's figures, the same way for both SDKs. For the replay workload the timed
+    span is the second invocation up to the end of its replayed steps."""
+    timed_span = elapsed
+    if w.kind == "replay":
+        timed_span = replayed[-1] - starts[-1] if len(replayed) == len(starts) == 2 else -1.0
+    try:
+        result = int(result_text or "")
+    except ValueError:
+        result = -1
+    return Measurement(
+        sdk=sdk,
+        workload=w.key,
+        seconds=timed_span,
+        execution_seconds=elapsed,
+        execution_cpu_seconds=cpu,
+        invocation_seconds=tuple(invocations),
+        result=result,
+        status=status,
+        operations=operations,
+        step_runs=step_runs(),
+        checkpoint_calls=calls["checkpoint"],
+        state_calls=calls["state"],
+        peak_rss_kib=peak_rss_kib(),
+    )
+
+
 def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
     """``WORKER KEY OUT [--cold]``: run one workload once and write its ``Measurement`` to OUT.
 

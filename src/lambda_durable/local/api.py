@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
@@ -29,10 +28,9 @@ from lambda_durable.local.callbacks import CallbackStartedInfo
 from lambda_durable.local.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.handler_ref import Handler, HandlerRef, resolve_handler
 from lambda_durable.local.invokers import (
-    INVOCATION_TIMEOUT_SECONDS,
     InProcessInvoker,
     Invoker,
-    LocalLambdaContext,
+    LambdaContext,
     exception_error,
 )
 from lambda_durable.local.isolated import ProcessInvoker
@@ -370,12 +368,11 @@ class LocalBackend:
             event: Any = json.loads(call.payload) if call.payload is not None else None
         except ValueError:
             event = call.payload
-        context = LocalLambdaContext(
+        context = LambdaContext(
             aws_request_id=str(uuid.uuid4()),
             function_name=call.function_name,
             invoked_function_arn=function_arn(call.function_name),
             durable_service_client=self.service,
-            deadline=time.monotonic() + INVOCATION_TIMEOUT_SECONDS,
         )
         try:
             value: object = handler(event, context)

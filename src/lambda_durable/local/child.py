@@ -11,14 +11,13 @@ import json
 import logging
 import os
 import sys
-import time
 import traceback
 from typing import Any
 
 from returns.pipeline import is_successful
 
 from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
-from lambda_durable.local.invokers import INVOCATION_TIMEOUT_SECONDS, LambdaContext, LocalLambdaContext
+from lambda_durable.local.invokers import LambdaContext
 from lambda_durable.local.logs import SDK_LOGGER, JsonLinesHandler
 from lambda_durable.local.rpc import RpcClient, send
 
@@ -55,22 +54,15 @@ def run(inbox_fd: int, outbox_fd: int) -> int:
             return 0
         handler = loaded.unwrap()
         ctx_data: dict[str, Any] = init["context"]
-        context: LocalLambdaContext | LambdaContext
-        if init.get("client", "rpc") == "rpc":
-            context = LocalLambdaContext(
-                aws_request_id=ctx_data["request_id"],
-                function_name=ctx_data["function_name"],
-                invoked_function_arn=ctx_data["function_arn"],
-                durable_service_client=RpcClient(outbox, inbox),
-                deadline=time.monotonic() + INVOCATION_TIMEOUT_SECONDS,
-            )
-        else:  # no client: the handler's SDK finds the service through AWS_ENDPOINT_URL_LAMBDA
-            context = LambdaContext(
-                aws_request_id=ctx_data["request_id"],
-                function_name=ctx_data["function_name"],
-                invoked_function_arn=ctx_data["function_arn"],
-                deadline=time.monotonic() + INVOCATION_TIMEOUT_SECONDS,
-            )
+        # without the pipe client, the handler's SDK finds the service through
+        # AWS_ENDPOINT_URL_LAMBDA, as on Lambda
+        rpc = init.get("client", "rpc") == "rpc"
+        context = LambdaContext(
+            aws_request_id=ctx_data["request_id"],
+            function_name=ctx_data["function_name"],
+            invoked_function_arn=ctx_data["function_arn"],
+            durable_service_client=RpcClient(outbox, inbox) if rpc else None,
+        )
         try:
             output = handler(init["event"], context)
             message: dict[str, Any] = {"output": output}

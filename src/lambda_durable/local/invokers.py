@@ -12,7 +12,7 @@ from contextlib import nullcontext
 import traceback
 from typing import Any, Protocol
 
-from attrs import frozen
+from attrs import field, frozen
 from returns.result import Failure, Result
 
 from lambda_durable.client import DurableServiceClient
@@ -34,45 +34,29 @@ class Invoker(Protocol):
 
 
 @frozen
-class LocalLambdaContext:
-    """The parts of Lambda's context object handlers use, plus the injected client."""
+class LambdaContext:
+    """Lambda's context object as handlers use it. Locally it may also carry the service
+    client (in-process and pipe invocations); a child process that reaches ``serve``
+    through ``AWS_ENDPOINT_URL_LAMBDA`` gets none, as on Lambda."""
 
     aws_request_id: str
     function_name: str
     invoked_function_arn: str
-    durable_service_client: DurableServiceClient
-    deadline: float
+    durable_service_client: DurableServiceClient | None = None
+    deadline: float = field(factory=lambda: time.monotonic() + INVOCATION_TIMEOUT_SECONDS)
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 128
     log_group_name: str = "/aws/lambda/local"
     log_stream_name: str = "local"
 
     @classmethod
-    def for_ticket(cls, ticket: InvocationTicket, client: DurableServiceClient) -> LocalLambdaContext:
+    def for_ticket(cls, ticket: InvocationTicket, client: DurableServiceClient) -> LambdaContext:
         return cls(
             aws_request_id=ticket.request_id,
             function_name=ticket.function_name,
             invoked_function_arn=function_arn(ticket.function_name),
             durable_service_client=client,
-            deadline=time.monotonic() + INVOCATION_TIMEOUT_SECONDS,
         )
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
-@frozen
-class LambdaContext:
-    """Lambda's context object as a handler on Lambda sees it: no service client."""
-
-    aws_request_id: str
-    function_name: str
-    invoked_function_arn: str
-    deadline: float
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
@@ -105,7 +89,7 @@ class InProcessInvoker:
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
     ) -> Result[InvocationOutput, ErrorObject]:
         event: dict[str, Any] = INVOCATION.encode(ticket.event)
-        context = LocalLambdaContext.for_ticket(ticket, client)
+        context = LambdaContext.for_ticket(ticket, client)
         printed = capture_stdout(ticket.arn, sink) if self.keep_stdout else nullcontext()
         with capture_logs(ticket.arn, sink), printed:
             try:

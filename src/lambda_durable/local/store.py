@@ -383,15 +383,6 @@ class Store:
             ).fetchall()
         return [codec.loads(Event, r[0]).unwrap() for r in rows]
 
-    def event_count(self, arn: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT COALESCE(MAX(e.event_id), 0) FROM events e JOIN executions x ON e.execution = x.key"
-                " WHERE x.arn = ?",
-                (arn,),
-            ).fetchone()
-        return int(row[0])
-
     def token_seq(self, arn: str) -> int:
         with self._lock:
             row = self._conn.execute("SELECT token_seq FROM executions WHERE arn = ?", (arn,)).fetchone()
