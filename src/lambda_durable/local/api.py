@@ -30,7 +30,7 @@ from lambda_durable.local.handler_ref import Handler, HandlerRef, resolve_handle
 from lambda_durable.local.invokers import (
     InProcessInvoker,
     Invoker,
-    LambdaContext,
+    LocalLambdaContext,
     exception_error,
 )
 from lambda_durable.local.isolated import ProcessInvoker
@@ -368,7 +368,7 @@ class LocalBackend:
             event: Any = json.loads(call.payload) if call.payload is not None else None
         except ValueError:
             event = call.payload
-        context = LambdaContext(
+        context = LocalLambdaContext(
             aws_request_id=str(uuid.uuid4()),
             function_name=call.function_name,
             invoked_function_arn=function_arn(call.function_name),

@@ -17,7 +17,7 @@ from typing import Any
 from returns.pipeline import is_successful
 
 from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
-from lambda_durable.local.invokers import LambdaContext
+from lambda_durable.local.invokers import LambdaContext, LocalLambdaContext
 from lambda_durable.local.logs import SDK_LOGGER, JsonLinesHandler
 from lambda_durable.local.rpc import RpcClient, send
 
@@ -56,12 +56,15 @@ def run(inbox_fd: int, outbox_fd: int) -> int:
         ctx_data: dict[str, Any] = init["context"]
         # without the pipe client, the handler's SDK finds the service through
         # AWS_ENDPOINT_URL_LAMBDA, as on Lambda
-        rpc = init.get("client", "rpc") == "rpc"
-        context = LambdaContext(
-            aws_request_id=ctx_data["request_id"],
-            function_name=ctx_data["function_name"],
-            invoked_function_arn=ctx_data["function_arn"],
-            durable_service_client=RpcClient(outbox, inbox) if rpc else None,
+        identity = {
+            "aws_request_id": ctx_data["request_id"],
+            "function_name": ctx_data["function_name"],
+            "invoked_function_arn": ctx_data["function_arn"],
+        }
+        context = (
+            LocalLambdaContext(**identity, durable_service_client=RpcClient(outbox, inbox))
+            if init.get("client", "rpc") == "rpc"
+            else LambdaContext(**identity)
         )
         try:
             output = handler(init["event"], context)

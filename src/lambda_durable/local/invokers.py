@@ -35,31 +35,36 @@ class Invoker(Protocol):
 
 @frozen
 class LambdaContext:
-    """Lambda's context object as handlers use it. Locally it may also carry the service
-    client (in-process and pipe invocations); a child process that reaches ``serve``
-    through ``AWS_ENDPOINT_URL_LAMBDA`` gets none, as on Lambda."""
+    """Lambda's context object as a handler on Lambda sees it: no service client (a
+    child process reaching ``serve`` through ``AWS_ENDPOINT_URL_LAMBDA`` gets this)."""
 
     aws_request_id: str
     function_name: str
     invoked_function_arn: str
-    durable_service_client: DurableServiceClient | None = None
     deadline: float = field(factory=lambda: time.monotonic() + INVOCATION_TIMEOUT_SECONDS)
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 128
     log_group_name: str = "/aws/lambda/local"
     log_stream_name: str = "local"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@frozen
+class LocalLambdaContext(LambdaContext):
+    """The same, carrying the local service's client (in-process and pipe invocations)."""
+
+    durable_service_client: DurableServiceClient = field(kw_only=True)
+
     @classmethod
-    def for_ticket(cls, ticket: InvocationTicket, client: DurableServiceClient) -> LambdaContext:
+    def for_ticket(cls, ticket: InvocationTicket, client: DurableServiceClient) -> LocalLambdaContext:
         return cls(
             aws_request_id=ticket.request_id,
             function_name=ticket.function_name,
             invoked_function_arn=function_arn(ticket.function_name),
             durable_service_client=client,
         )
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 def exception_error(exc: BaseException) -> ErrorObject:
@@ -89,7 +94,7 @@ class InProcessInvoker:
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
     ) -> Result[InvocationOutput, ErrorObject]:
         event: dict[str, Any] = INVOCATION.encode(ticket.event)
-        context = LambdaContext.for_ticket(ticket, client)
+        context = LocalLambdaContext.for_ticket(ticket, client)
         printed = capture_stdout(ticket.arn, sink) if self.keep_stdout else nullcontext()
         with capture_logs(ticket.arn, sink), printed:
             try:
