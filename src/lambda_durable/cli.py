@@ -24,11 +24,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if args else 2
     command, rest = args[0], args[1:]
     if command == "run":
-        from lambda_durable.local.cli_run import main as run_main
+        from lambda_durable.local.cli.cli_run import main as run_main
 
         return run_main(rest)
     if command == "callback":
-        from lambda_durable.local.cli_callback import main as callback_main
+        from lambda_durable.local.cli.cli_callback import main as callback_main
 
         return callback_main(rest)
     if command == "conformance":
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return conformance_main(rest)
     if command == "serve":
-        from lambda_durable.local.cli_serve import main as serve_main
+        from lambda_durable.local.cli.cli_serve import main as serve_main
 
         return serve_main(rest)
     print(f"lambda-durable: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)

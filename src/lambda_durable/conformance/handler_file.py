@@ -15,7 +15,7 @@ from typing import Any
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from lambda_durable.local.handler_ref import module_from_file
+from lambda_durable.local.invoke.handler_ref import module_from_file
 
 Handler = Callable[[Any, Any], Any]
 """A Lambda-style handler ``(event, context) -> output``, durable or plain."""

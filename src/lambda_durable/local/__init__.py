@@ -6,9 +6,9 @@ and logs.
 """
 
 from lambda_durable.local.api import CallbackHook, CallbackSender, ExecutionOutcome, LocalBackend, run_local
-from lambda_durable.local.callbacks import CallbackStartedInfo
-from lambda_durable.local.clock import Clock, RealClock, SkippingClock
-from lambda_durable.local.handler_ref import HandlerRef, load_handler
+from lambda_durable.local.engine.callbacks import CallbackStartedInfo
+from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
+from lambda_durable.local.invoke.handler_ref import HandlerRef, load_handler
 
 __all__ = [
     "CallbackHook",

@@ -24,28 +24,28 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import DurableError, ExecutionFailed, SerdesFailed
 from lambda_durable.client import ServiceError
-from lambda_durable.local.callbacks import CallbackStartedInfo
-from lambda_durable.local.clock import Clock, RealClock, SkippingClock
-from lambda_durable.local.handler_ref import Handler, HandlerRef, resolve_handler
-from lambda_durable.local.invokers import (
-    InProcessInvoker,
-    Invoker,
-    LocalLambdaContext,
-    exception_error,
-)
-from lambda_durable.local.isolated import ProcessInvoker
-from lambda_durable.local.logs import LogSink
-from lambda_durable.local.scheduler import Driver
-from lambda_durable.local.service import (
+from lambda_durable.local.engine.callbacks import CallbackStartedInfo
+from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
+from lambda_durable.local.engine.service import (
     DEFAULT_EXECUTION_TIMEOUT,
     DEFAULT_PAGE_BYTES,
     EventListener,
     InvocationTicket,
     LocalService,
 )
-from lambda_durable.local.store import ExecutionRecord, Store
-from lambda_durable.local.targets import ChainedRecord, Target, function_name_of as target_name
-from lambda_durable.local.tokens import function_arn
+from lambda_durable.local.engine.store import ExecutionRecord, Store
+from lambda_durable.local.engine.targets import ChainedRecord, Target, function_name_of as target_name
+from lambda_durable.local.engine.tokens import function_arn
+from lambda_durable.local.invoke.handler_ref import Handler, HandlerRef, resolve_handler
+from lambda_durable.local.invoke.invokers import (
+    InProcessInvoker,
+    Invoker,
+    LocalLambdaContext,
+    exception_error,
+)
+from lambda_durable.local.invoke.isolated import ProcessInvoker
+from lambda_durable.local.invoke.logs import LogSink
+from lambda_durable.local.invoke.scheduler import Driver
 from lambda_durable.serdes import default_converter
 from lambda_durable.wire import ErrorObject, Event, EventType, ExecutionStatus, InvocationOutput, Operation
 

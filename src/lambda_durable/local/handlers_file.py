@@ -18,7 +18,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.handler_ref import HandlerRef, module_from_file
+from lambda_durable.local.invoke.handler_ref import HandlerRef, module_from_file
 
 HANDLERS = "HANDLERS"
 FUNCTIONS = "FUNCTIONS"

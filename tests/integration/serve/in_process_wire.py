@@ -16,9 +16,9 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
 from lambda_durable.local import LocalBackend
-from lambda_durable.local.endpoints import DurableApi
-from lambda_durable.local.pump import Pump
-from lambda_durable.local.rest import Request
+from lambda_durable.local.http.endpoints import DurableApi
+from lambda_durable.local.http.pump import Pump
+from lambda_durable.local.http.rest import Request
 
 
 class _Raw:

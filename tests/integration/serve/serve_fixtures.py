@@ -14,7 +14,7 @@ from serve_helpers import ModelCheck
 
 from lambda_durable.local import LocalBackend
 from lambda_durable.local.handlers_file import register_handler_file
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

@@ -16,7 +16,7 @@ pytest.importorskip("awscli", reason="the AWS CLI is not installed (pip install 
 from serve_fixtures import server  # noqa: F401 - fixture
 from serve_helpers import wait_until
 
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 
 def aws(server: DurableServer, tmp_path: Path, *args: str) -> Any:

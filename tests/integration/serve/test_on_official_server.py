@@ -27,7 +27,7 @@ from serve_fixtures import HERE, make_client, start_server, stop_server
 from serve_helpers import ModelCheck, wait_until
 from workloads import CALLBACK_ANSWER, EXPECTED, NAMES, result_of
 
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 
 def _free_port() -> int:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lambda_durable.client import ServiceError
-from lambda_durable.local.rest import Request, error_response, route
-from lambda_durable.local.server import is_loopback
+from lambda_durable.local.http.rest import Request, error_response, route
+from lambda_durable.local.http.server import is_loopback
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/id"
 ENCODED = "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fid"

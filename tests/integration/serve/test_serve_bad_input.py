@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from serve_fixtures import client, model_check, server  # noqa: F401 - fixtures
 from serve_helpers import history, wait_callback_id, wait_until
 
-from lambda_durable.local.server import DurableServer
-from lambda_durable.local.tokens import TokenClaims, encode_token
+from lambda_durable.local.engine.tokens import TokenClaims, encode_token
+from lambda_durable.local.http.server import DurableServer
 
 UNKNOWN_ARN = (
     "arn:aws:lambda:us-east-1:123456789012:function:steps:$LATEST/durable-execution/nobody/"

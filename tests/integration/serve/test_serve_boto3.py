@@ -19,7 +19,7 @@ from serve_fixtures import (  # noqa: F401
 from serve_helpers import history, wait_callback_id, wait_terminal
 from workloads import CALLBACK_ANSWER, EXPECTED, NAMES, result_of
 
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 WORKLOADS = {
     "steps": 6,

@@ -18,7 +18,7 @@ from serve_helpers import (
 )
 from workloads import CALLBACK_ANSWER, EXPECTED, NAMES, result_of
 
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 
 def _client(url: str, check: ModelCheck) -> Any:

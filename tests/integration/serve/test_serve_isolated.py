@@ -12,7 +12,7 @@ from serve_fixtures import HERE, make_client, start_server, stop_server
 from serve_helpers import ModelCheck, history, wait_callback_id, wait_terminal
 from workloads import CALLBACK_ANSWER, EXPECTED, NAMES, result_of
 
-from lambda_durable.local.server import DurableServer
+from lambda_durable.local.http.server import DurableServer
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from typing import Any
 from returns.result import Result, Success
 
 from lambda_durable.client import DurableServiceClient, ServiceError
-from lambda_durable.local.clock import Clock
-from lambda_durable.local.service import InvocationTicket, LocalService
-from lambda_durable.local.store import Store
+from lambda_durable.local.engine.clock import Clock
+from lambda_durable.local.engine.service import InvocationTicket, LocalService
+from lambda_durable.local.engine.store import Store
 from lambda_durable.wire import (
     INVOCATION,
     CallbackOptions,

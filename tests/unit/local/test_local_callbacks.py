@@ -20,8 +20,8 @@ from local_support import (
     wait,
 )
 
-from lambda_durable.local.callbacks import MAX_RESULT_BYTES
-from lambda_durable.local.service import LocalService
+from lambda_durable.local.engine.callbacks import MAX_RESULT_BYTES
+from lambda_durable.local.engine.service import LocalService
 from lambda_durable.wire import (
     PYTHON,
     ErrorObject,
@@ -290,7 +290,7 @@ def test_callback_completing_while_a_wait_runs_causes_an_extra_invocation(env: E
 def test_callbacks_survive_a_restart(tmp_path: object) -> None:
     from pathlib import Path
 
-    from lambda_durable.local.store import Store
+    from lambda_durable.local.engine.store import Store
 
     path = str(Path(str(tmp_path)) / "x.db")
     clock = ManualClock()

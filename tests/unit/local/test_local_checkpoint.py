@@ -19,7 +19,7 @@ from local_support import (
 )
 
 from lambda_durable.client import INVALID_TOKEN_PREFIX
-from lambda_durable.local.service import LocalService
+from lambda_durable.local.engine.service import LocalService
 from lambda_durable.wire import (
     INVOCATION,
     CallbackOptions,

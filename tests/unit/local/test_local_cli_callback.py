@@ -10,7 +10,7 @@ import pytest
 
 from lambda_durable.cli import main as cli_main
 from lambda_durable.local import LocalBackend
-from lambda_durable.local.store import Store
+from lambda_durable.local.engine.store import Store
 
 APP = '''\
 from lambda_durable.wire import CallbackOptions, OperationAction, OperationType, OperationUpdate

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lambda_durable.cli import main as cli_main
-from lambda_durable.local.cli_run import main
+from lambda_durable.local.cli.cli_run import main
 
 APP = '''\
 from lambda_durable.wire import OperationAction, OperationType, OperationUpdate, WaitOptions

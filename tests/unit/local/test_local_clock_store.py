@@ -7,9 +7,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lambda_durable.local import codec
-from lambda_durable.local.clock import RealClock, SkippingClock
-from lambda_durable.local.store import ChangeSet, ExecutionRecord, Store
+from lambda_durable.local.engine import codec
+from lambda_durable.local.engine.clock import RealClock, SkippingClock
+from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, Store
 from lambda_durable.wire import Event, EventType, ExecutionStatus, Operation, OperationStatus, OperationType
 
 

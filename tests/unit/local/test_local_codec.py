@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lambda_durable.local import codec
+from lambda_durable.local.engine import codec
 from lambda_durable.wire import (
     INVOCATION,
     ISO,

@@ -26,8 +26,8 @@ from local_support import (
 
 from lambda_durable.local import LocalBackend, run_local
 from lambda_durable.local.api import CallbackSender
-from lambda_durable.local.callbacks import CallbackStartedInfo
-from lambda_durable.local.targets import Target, function_name_of
+from lambda_durable.local.engine.callbacks import CallbackStartedInfo
+from lambda_durable.local.engine.targets import Target, function_name_of
 from lambda_durable.wire import PYTHON, ErrorObject, ExecutionStatus, OperationAction, OperationType, OperationUpdate
 
 Handler = Any

@@ -1,6 +1,6 @@
 """Running one invocation in its own process, so a crashing handler cannot take us down.
 
-The child (``python -m lambda_durable.local.child``) imports the handler by reference
+The child (``python -m lambda_durable.local.invoke.child``) imports the handler by reference
 and talks to this process's service over JSON-lines pipes (``rpc``). Its stderr carries
 the handler's JSON log records; other stderr text is passed through. A child that exits
 without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULATOR.md §2.5).
@@ -24,12 +24,12 @@ from attrs import frozen
 from returns.result import Failure, Result
 
 from lambda_durable.client import DurableServiceClient
-from lambda_durable.local.handler_ref import HandlerRef
-from lambda_durable.local.invokers import INVOCATION_TIMEOUT_SECONDS, validate_output
-from lambda_durable.local.logs import LogSink, parse_log_line, stdout_record
-from lambda_durable.local.rpc import send, serve_request
-from lambda_durable.local.service import InvocationTicket
-from lambda_durable.local.tokens import function_arn
+from lambda_durable.local.engine.service import InvocationTicket
+from lambda_durable.local.engine.tokens import function_arn
+from lambda_durable.local.invoke.handler_ref import HandlerRef
+from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS, validate_output
+from lambda_durable.local.invoke.logs import LogSink, parse_log_line, stdout_record
+from lambda_durable.local.invoke.rpc import send, serve_request
 from lambda_durable.wire import INVOCATION, ErrorObject, InvocationOutput
 
 
@@ -104,7 +104,7 @@ class ProcessInvoker:
         from_child_r, from_child_w = os.pipe()
         try:
             proc = subprocess.Popen(
-                [self.python, "-m", "lambda_durable.local.child", str(to_child_r), str(from_child_w)],
+                [self.python, "-m", "lambda_durable.local.invoke.child", str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
-from lambda_durable.local.callbacks import CallbackRecord
-from lambda_durable.local.members import OT, S
-from lambda_durable.local.store import ChangeSet, ExecutionRecord, InvocationRecord
-from lambda_durable.local.targets import ChainedRecord
-from lambda_durable.local.transitions import Completion
+from lambda_durable.local.engine.callbacks import CallbackRecord
+from lambda_durable.local.engine.members import OT, S
+from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, InvocationRecord
+from lambda_durable.local.engine.targets import ChainedRecord
+from lambda_durable.local.engine.transitions import Completion
 from lambda_durable.wire import (
     Event,
     EventDetails,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 
 from lambda_durable.local.api import ExecutionOutcome, LocalBackend, function_name_of
-from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
+from lambda_durable.local.invoke.handler_ref import HandlerRef, resolve_handler
 from lambda_durable.wire import Event, EventType, ExecutionStatus
 
 DEFAULT_DB = os.path.join(".lambda-durable", "executions.db")

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.clock import RealClock
+from lambda_durable.local.engine.clock import RealClock
 
 IDLE_POLL_SECONDS = 1.0
 """Upper bound on a sleep, so a missed poke costs at most this much latency."""

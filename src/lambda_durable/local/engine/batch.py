@@ -13,8 +13,8 @@ from datetime import datetime
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from lambda_durable.local.members import OT, A
-from lambda_durable.local.transitions import Transition, apply_update
+from lambda_durable.local.engine.members import OT, A
+from lambda_durable.local.engine.transitions import Transition, apply_update
 from lambda_durable.wire import Operation, OperationUpdate
 
 Lookup = Callable[[str], Operation | None]

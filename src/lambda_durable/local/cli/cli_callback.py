@@ -31,7 +31,7 @@ from returns.result import Result
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.cli_run import DEFAULT_DB, print_event, report
+from lambda_durable.local.cli.cli_run import DEFAULT_DB, print_event, report
 from lambda_durable.wire import ErrorObject
 
 _PROG = "lambda-durable callback"

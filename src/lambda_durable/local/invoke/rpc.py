@@ -17,7 +17,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import DurableServiceClient, ServiceError
-from lambda_durable.local import codec
+from lambda_durable.local.engine import codec
 from lambda_durable.wire import CheckpointOutput, ExecutionStatePage, OperationUpdate
 
 

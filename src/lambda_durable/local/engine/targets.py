@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from attrs import frozen
 
-from lambda_durable.local.tokens import execution_arn
+from lambda_durable.local.engine.tokens import execution_arn
 
 _ARN = re.compile(r"^(?:arn:[^:]+:lambda:[^:]+:)?(?:\d{12}:)?function:(?P<name>[^:]+)(?::[^:]+)?$")
 _NAME = re.compile(r"^(?P<name>[a-zA-Z0-9_-]+)(?::[^:]+)?$")

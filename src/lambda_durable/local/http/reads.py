@@ -12,7 +12,12 @@ from returns.pipeline import is_successful
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.rest import (
+from lambda_durable.local.engine.service import LocalService
+from lambda_durable.local.engine.service_errors import invalid
+from lambda_durable.local.engine.store import ExecutionRecord
+from lambda_durable.local.engine.targets import function_name_of
+from lambda_durable.local.engine.tokens import QUALIFIER, function_arn
+from lambda_durable.local.http.rest import (
     Request,
     Response,
     count,
@@ -22,11 +27,6 @@ from lambda_durable.local.rest import (
     json_response,
     timestamp,
 )
-from lambda_durable.local.service import LocalService
-from lambda_durable.local.service_errors import invalid
-from lambda_durable.local.store import ExecutionRecord
-from lambda_durable.local.targets import function_name_of
-from lambda_durable.local.tokens import QUALIFIER, function_arn
 from lambda_durable.wire import API_JSON, ErrorObject, Event, ExecutionStatus
 
 DEFAULT_ITEMS = 100

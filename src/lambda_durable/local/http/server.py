@@ -18,10 +18,10 @@ from types import TracebackType
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.endpoints import MAX_BODY, DurableApi
-from lambda_durable.local.handler_ref import HandlerRef
-from lambda_durable.local.pump import Pump
-from lambda_durable.local.rest import Request, Response, error_response
+from lambda_durable.local.http.endpoints import MAX_BODY, DurableApi
+from lambda_durable.local.http.pump import Pump
+from lambda_durable.local.http.rest import Request, Response, error_response
+from lambda_durable.local.invoke.handler_ref import HandlerRef
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9014

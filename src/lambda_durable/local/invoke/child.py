@@ -1,4 +1,4 @@
-"""Entry point of a process-isolated invocation: ``python -m lambda_durable.local.child IN OUT``.
+"""Entry point of a process-isolated invocation: ``python -m lambda_durable.local.invoke.child IN OUT``.
 
 ``IN``/``OUT`` are inherited pipe descriptors (see ``rpc``). The child imports the
 handler by reference, runs one invocation with an RPC-backed service client, reports
@@ -16,10 +16,10 @@ from typing import Any
 
 from returns.pipeline import is_successful
 
-from lambda_durable.local.handler_ref import HandlerRef, resolve_handler
-from lambda_durable.local.invokers import LambdaContext, LocalLambdaContext
-from lambda_durable.local.logs import SDK_LOGGER, JsonLinesHandler
-from lambda_durable.local.rpc import RpcClient, send
+from lambda_durable.local.invoke.handler_ref import HandlerRef, resolve_handler
+from lambda_durable.local.invoke.invokers import LambdaContext, LocalLambdaContext
+from lambda_durable.local.invoke.logs import SDK_LOGGER, JsonLinesHandler
+from lambda_durable.local.invoke.rpc import RpcClient, send
 
 
 def _raised(exc: BaseException) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def run(inbox_fd: int, outbox_fd: int) -> int:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m lambda_durable.local.child INBOX_FD OUTBOX_FD", file=sys.stderr)
+        print("usage: python -m lambda_durable.local.invoke.child INBOX_FD OUTBOX_FD", file=sys.stderr)
         return 2
     return run(int(argv[0]), int(argv[1]))
 

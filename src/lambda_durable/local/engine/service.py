@@ -24,15 +24,15 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import ServiceError
-from lambda_durable.local import codec
-from lambda_durable.local.batch import plan_batch
-from lambda_durable.local.clock import Clock
-from lambda_durable.local.external import ExternalOps
-from lambda_durable.local.live import Live, Tx
-from lambda_durable.local.service_errors import bad_token, invalid, not_found
-from lambda_durable.local.store import ExecutionRecord, InvocationRecord, Store
-from lambda_durable.local.targets import Resolver
-from lambda_durable.local.tokens import (
+from lambda_durable.local.engine import codec
+from lambda_durable.local.engine.batch import plan_batch
+from lambda_durable.local.engine.clock import Clock
+from lambda_durable.local.engine.external import ExternalOps
+from lambda_durable.local.engine.live import Live, Tx
+from lambda_durable.local.engine.service_errors import bad_token, invalid, not_found
+from lambda_durable.local.engine.store import ExecutionRecord, InvocationRecord, Store
+from lambda_durable.local.engine.targets import Resolver
+from lambda_durable.local.engine.tokens import (
     TokenClaims,
     decode_marker,
     decode_token,
@@ -40,7 +40,7 @@ from lambda_durable.local.tokens import (
     encode_token,
     execution_arn,
 )
-from lambda_durable.local.transitions import Completion, complete_callback, wait_seconds
+from lambda_durable.local.engine.transitions import Completion, complete_callback, wait_seconds
 from lambda_durable.wire import (
     CheckpointOutput,
     ErrorObject,

@@ -22,9 +22,9 @@ from typing import Any
 
 from attrs import frozen
 
-from lambda_durable.local import codec
-from lambda_durable.local.callbacks import CallbackRecord
-from lambda_durable.local.targets import ChainedRecord
+from lambda_durable.local.engine import codec
+from lambda_durable.local.engine.callbacks import CallbackRecord
+from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
 
 _SCHEMA = """

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.cli_run import DEFAULT_DB
+from lambda_durable.local.cli.cli_run import DEFAULT_DB
 from lambda_durable.local.handlers_file import register_handler_file
-from lambda_durable.local.server import DEFAULT_HOST, DEFAULT_PORT, DurableServer
+from lambda_durable.local.http.server import DEFAULT_HOST, DEFAULT_PORT, DurableServer
 
 _PROG = "lambda-durable serve"
 

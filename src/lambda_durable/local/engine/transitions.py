@@ -18,8 +18,8 @@ from functools import lru_cache
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from lambda_durable.local.callbacks import new_callback_id
-from lambda_durable.local.members import OT, A, S
+from lambda_durable.local.engine.callbacks import new_callback_id
+from lambda_durable.local.engine.members import OT, A, S
 from lambda_durable.wire import (
     API_JSON,
     CallbackDetails,

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from lambda_durable.local.clock import Clock
-from lambda_durable.local.service import InvocationTicket, LocalService
-from lambda_durable.local.targets import ChainedRecord
+from lambda_durable.local.engine.clock import Clock
+from lambda_durable.local.engine.service import InvocationTicket, LocalService
+from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.wire import ErrorObject, ExecutionStatus, InvocationOutput
 
 InvokeFn = Callable[[InvocationTicket], Result[InvocationOutput, ErrorObject]]

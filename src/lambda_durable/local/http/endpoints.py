@@ -19,12 +19,13 @@ from returns.pipeline import is_successful
 from returns.result import Result
 
 from lambda_durable.client import ServiceError
-from lambda_durable.local import reads
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.handler_ref import HandlerRef
-from lambda_durable.local.isolated import ProcessInvoker
-from lambda_durable.local.pump import Pump
-from lambda_durable.local.rest import (
+from lambda_durable.local.engine.service_errors import invalid
+from lambda_durable.local.engine.targets import function_name_of
+from lambda_durable.local.engine.tokens import QUALIFIER, function_arn
+from lambda_durable.local.http import reads
+from lambda_durable.local.http.pump import Pump
+from lambda_durable.local.http.rest import (
     Request,
     Response,
     bad_request,
@@ -35,9 +36,8 @@ from lambda_durable.local.rest import (
     json_response,
     route,
 )
-from lambda_durable.local.service_errors import invalid
-from lambda_durable.local.targets import function_name_of
-from lambda_durable.local.tokens import QUALIFIER, function_arn
+from lambda_durable.local.invoke.handler_ref import HandlerRef
+from lambda_durable.local.invoke.isolated import ProcessInvoker
 from lambda_durable.wire import (
     API_JSON,
     INVOCATION,

@@ -16,10 +16,10 @@ from attrs import field, frozen
 from returns.result import Failure, Result
 
 from lambda_durable.client import DurableServiceClient
-from lambda_durable.local.handler_ref import Handler
-from lambda_durable.local.logs import LogSink, capture_logs, capture_stdout
-from lambda_durable.local.service import InvocationTicket
-from lambda_durable.local.tokens import function_arn
+from lambda_durable.local.engine.service import InvocationTicket
+from lambda_durable.local.engine.tokens import function_arn
+from lambda_durable.local.invoke.handler_ref import Handler
+from lambda_durable.local.invoke.logs import LogSink, capture_logs, capture_stdout
 from lambda_durable.wire import INVOCATION, ErrorObject, InvocationOutput
 
 INVOCATION_TIMEOUT_SECONDS = 900

@@ -20,13 +20,13 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import ServiceError
-from lambda_durable.local.callbacks import CallbackRecord, callback_result
-from lambda_durable.local.clock import Clock
-from lambda_durable.local.live import Live, Tx
-from lambda_durable.local.service_errors import callback_timed_out, invalid, unknown_callback
-from lambda_durable.local.store import ExecutionRecord, Store
-from lambda_durable.local.targets import ChainedRecord, Resolver, synthetic_arn
-from lambda_durable.local.transitions import Transition, callback_timing, complete_callback, complete_chained
+from lambda_durable.local.engine.callbacks import CallbackRecord, callback_result
+from lambda_durable.local.engine.clock import Clock
+from lambda_durable.local.engine.live import Live, Tx
+from lambda_durable.local.engine.service_errors import callback_timed_out, invalid, unknown_callback
+from lambda_durable.local.engine.store import ExecutionRecord, Store
+from lambda_durable.local.engine.targets import ChainedRecord, Resolver, synthetic_arn
+from lambda_durable.local.engine.transitions import Transition, callback_timing, complete_callback, complete_chained
 from lambda_durable.wire import (
     ErrorObject,
     ExecutionStatus,

@@ -1,0 +1,1 @@
+"""The command-line room: the ``run``, ``serve`` and ``callback`` subcommands of ``lambda-durable``."""

@@ -1,0 +1,1 @@
+"""The invocation room: loading handlers and running their invocations, in process or in a child process."""
