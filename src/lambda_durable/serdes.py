@@ -81,6 +81,7 @@ def converter_serdes(converter: Converter, cls: type[T]) -> SerDes[T]:
 
 # --- values whose type is only known at run time (lambda step bodies) ----------------
 
+_VERBATIM = frozenset({str, int, bool, type(None)})
 _TYPE_KEY = "$type"
 _VALUE_KEY = "$value"
 _BUILTIN_TAGS: dict[str, type[Any]] = {
@@ -130,6 +131,12 @@ class TaggedSerDes(SerDes[Any]):
 
     def deserialize(self, data: str, /) -> Any:
         return self._decode(json.loads(data))
+
+    @staticmethod
+    def reads_back_unchanged(value: Any) -> bool:
+        """True when ``deserialize(serialize(value)) == value`` without trying: a JSON
+        string, integer, boolean or null is written verbatim and read back as itself."""
+        return type(value) in _VERBATIM
 
     def _encode(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum):

@@ -25,7 +25,7 @@ from lambda_durable.errors import (
     SerdesFailed,
     error_object_from_exception,
 )
-from lambda_durable.operations.codec import Codec
+from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
 from lambda_durable.runtime.state import ExecutionState

@@ -9,10 +9,13 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.config import ChildConfig
-from lambda_durable.errors import ChildContextFailed, DurableError, error_object_from_exception
-from lambda_durable.operations.codec import Codec
+from lambda_durable.errors import (
+    ChildContextFailed,
+    DurableError,
+    error_object_from_exception,
+)
+from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
-from lambda_durable.serdes import TaggedSerDes
 from lambda_durable.wire import (
     ContextOptions,
     ErrorObject,
@@ -37,9 +40,7 @@ def run_child(
 ) -> Result[Any, DurableError]:
     """PROTOCOL.md §5.5: run ``fn`` in a child context unless its result is in the log."""
     sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT.value
-    codec: Codec[Any] = Codec(
-        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
-    )
+    codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else scope.state.default_codec
     return scope.begin(OperationType.CONTEXT, sub_type, name).bind(
         lambda slot: run_in_slot(scope, slot, fn, codec, make_context)
     )
@@ -71,14 +72,16 @@ def run_in_slot(
     outcome = _body(fn, make_context(child_scope))
     match outcome:
         case Success(value):
-            return codec.encode(value).bind(lambda payload: _succeed(scope, slot, codec, payload))
+            return codec.encode(value).bind(lambda payload: _succeed(scope, slot, codec, value, payload))
         case Failure(error):
             scope.state.checkpointer.defer(slot.update(OperationAction.FAIL, error=error.error))
             return Failure(ChildContextFailed(error.error))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _succeed(scope: Scope, slot: Slot, codec: Codec[Any], payload: str) -> Result[Any, DurableError]:
+def _succeed(
+    scope: Scope, slot: Slot, codec: Codec[Any], value: Any, payload: str
+) -> Result[Any, DurableError]:
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
     # Deferred like a step's result: nothing waits on the answer, and if the invocation
     # dies first the replay simply runs the body again from its own checkpoints.
@@ -89,7 +92,7 @@ def _succeed(scope: Scope, slot: Slot, codec: Codec[Any], payload: str) -> Resul
             context_options=ContextOptions(replay_children=large),
         )
     )
-    return codec.decode(payload)
+    return codec.replayed(value, payload)
 
 
 def run_virtual(

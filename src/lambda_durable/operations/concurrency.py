@@ -30,11 +30,15 @@ from lambda_durable.errors import (
     InvalidArgument,
     error_object_from_exception,
 )
-from lambda_durable.operations.child import REPLAY_CHILDREN_THRESHOLD, run_in_slot, run_virtual
-from lambda_durable.operations.codec import Codec
+from lambda_durable.operations.child import (
+    REPLAY_CHILDREN_THRESHOLD,
+    run_in_slot,
+    run_virtual,
+)
+from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
-from lambda_durable.serdes import SerDes, TaggedSerDes, dumps
+from lambda_durable.serdes import SerDes, dumps
 from lambda_durable.wire import (
     PYTHON,
     ContextOptions,
@@ -107,7 +111,7 @@ class _Container:
         self.make_context = make_context
         self.inner = scope.child(slot.op_id)
         state = scope.state
-        self.item_codec: Codec[Any] = Codec(spec.item_serdes or TaggedSerDes(state.converter))
+        self.item_codec: Codec[Any] = Codec(spec.item_serdes) if spec.item_serdes else state.default_codec
         self.batch_codec: Codec[BatchResult[Any]] = Codec(
             spec.serdes or _DefaultBatchSerDes(self.item_codec)
         )

@@ -7,16 +7,20 @@ from typing import Any, Protocol, TypeVar
 from attrs import frozen
 from returns.io import IO, IOResult
 from returns.pipeline import is_successful
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 from returns.unsafe import unsafe_perform_io
 
-from lambda_durable.config import RetryDecision, RetryStrategy, StepConfig, StepSemantics
+from lambda_durable.config import (
+    RetryDecision,
+    RetryStrategy,
+    StepConfig,
+    StepSemantics,
+)
 from lambda_durable.errors import DurableError, StepFailed, error_object_from_exception
-from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
+from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.logger import Logger, LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
-from lambda_durable.operations.codec import Codec
-from lambda_durable.serdes import TaggedSerDes
 from lambda_durable.wire import (
     ErrorObject,
     OperationAction,
@@ -64,9 +68,7 @@ def run_step(
 def _run(
     scope: Scope, slot: Slot, fn: StepFn[Any], config: StepConfig[Any] | None
 ) -> Result[Any, DurableError]:
-    codec: Codec[Any] = Codec(
-        config.serdes if config and config.serdes else TaggedSerDes(scope.state.converter)
-    )
+    codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else scope.state.default_codec
     semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
     existing = slot.existing
     attempts_made = 0
@@ -108,36 +110,37 @@ def _attempt(
 ) -> Result[Any, DurableError]:
     state = scope.state
     state.checkpointer.before_user_code()
-    info = LogInfo(
-        execution_arn=state.arn,
-        operation_id=slot.op_id,
-        parent_id=slot.parent_id,
-        operation_name=slot.name,
-        attempt=attempt,
+    logger = ReplayAwareLogger(
+        state.base_logger,
+        lambda: LogInfo(
+            execution_arn=state.arn,
+            operation_id=slot.op_id,
+            parent_id=slot.parent_id,
+            operation_name=slot.name,
+            attempt=attempt,
+        ),
     )
-    logger = ReplayAwareLogger(state.base_logger, lambda: info)
     try:
-        outcome = _unwrap(fn(StepContext(attempt=attempt, operation_id=slot.op_id, logger=logger)))
-    except Exception as exc:
-        outcome = Failure(exc)
+        value = fn(StepContext(attempt=attempt, operation_id=slot.op_id, logger=logger))
+        if isinstance(value, (IOResult, IO, Result)):
+            value = _opened(value)
+    except _BodyFailure as failed:
+        return _failed_attempt(scope, slot, failed.error, attempt, config, sync=True)
+    except Exception as exc:  # a body may raise anything: a failed attempt
+        return _failed_attempt(scope, slot, exc, attempt, config, sync=True)
     sync = semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
-    match outcome:
-        case Success(value):
-            return codec.encode(value).bind(lambda payload: _succeeded(scope, slot, codec, payload, sync))
-        case Failure(error):
-            return _failed_attempt(scope, slot, error, attempt, config, sync=True)
-    raise AssertionError("unreachable")  # pragma: no cover
+    return codec.encode(value).bind(lambda payload: _succeeded(scope, slot, codec, value, payload, sync))
 
 
 def _succeeded(
-    scope: Scope, slot: Slot, codec: Codec[Any], payload: str, sync: bool
+    scope: Scope, slot: Slot, codec: Codec[Any], value: Any, payload: str, sync: bool
 ) -> Result[Any, DurableError]:
     update = slot.update(OperationAction.SUCCEED, payload=payload)
     if sync:
         scope.state.checkpointer.send(update)
     else:
         scope.state.checkpointer.defer(update)
-    return codec.decode(payload)
+    return codec.replayed(value, payload)
 
 
 def _failed_attempt(
@@ -174,18 +177,27 @@ def _failed_attempt(
     return Failure(StepFailed(error_object))
 
 
-def _unwrap(value: object) -> Result[Any, Exception]:
-    """Normalise a body's output: plain value, Result, IO or IOResult."""
+class _BodyFailure(Exception):
+    """Carries the error of a body that returned a failed container."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _opened(value: IOResult[Any, Any] | IO[Any] | Result[Any, Any]) -> Any:
+    """The value in a container a body returned; a failure in it raises ``_BodyFailure``
+    (the error itself keeps the traceback it had, none of ours)."""
     if isinstance(value, IOResult):
         if is_successful(value):
-            return Success(unsafe_perform_io(value.unwrap()))
-        return _failure(unsafe_perform_io(value.failure()))
+            return unsafe_perform_io(value.unwrap())
+        raise _BodyFailure(_exception(unsafe_perform_io(value.failure())))
     if isinstance(value, IO):
-        return Success(unsafe_perform_io(value))
-    if isinstance(value, Result):
-        return Success(value.unwrap()) if is_successful(value) else _failure(value.failure())
-    return Success(value)
+        return unsafe_perform_io(value)
+    if is_successful(value):
+        return value.unwrap()
+    raise _BodyFailure(_exception(value.failure()))
 
 
-def _failure(error: object) -> Result[Any, Exception]:
-    return Failure(error if isinstance(error, Exception) else StepBodyFailed(str(error)))
+def _exception(error: object) -> Exception:
+    return error if isinstance(error, Exception) else StepBodyFailed(str(error))

@@ -14,13 +14,16 @@ from typing import Any
 from returns.result import Failure, Result
 
 from lambda_durable.config import MAX_WAIT_SECONDS, WaitDecision, WaitForConditionConfig
-from lambda_durable.errors import DurableError, WaitForConditionFailed, error_object_from_exception
-from lambda_durable.operations.codec import Codec
+from lambda_durable.errors import (
+    DurableError,
+    WaitForConditionFailed,
+    error_object_from_exception,
+)
 from lambda_durable.operations.step import StepContext
+from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
-from lambda_durable.serdes import TaggedSerDes
 from lambda_durable.wire import (
     ErrorObject,
     OperationAction,
@@ -47,7 +50,7 @@ def run_wait_for_condition(
 def _run(
     scope: Scope, slot: Slot, check: CheckFn, config: WaitForConditionConfig[Any]
 ) -> Result[Any, DurableError]:
-    codec: Codec[Any] = Codec(config.serdes if config.serdes else TaggedSerDes(scope.state.converter))
+    codec: Codec[Any] = Codec(config.serdes) if config.serdes else scope.state.default_codec
     existing = slot.existing
     details = existing.step_details if existing else None
     if existing is not None:

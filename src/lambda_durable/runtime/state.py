@@ -15,8 +15,10 @@ from cattrs import Converter
 
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.runtime.checkpointer import Checkpointer
+from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.signals import ExecutionEnded
+from lambda_durable.serdes import TaggedSerDes
 from lambda_durable.wire import (
     ErrorObject,
     InvocationStatus,
@@ -43,6 +45,9 @@ class ExecutionState:
     ) -> None:
         self.arn = arn
         self.converter = converter
+        self.default_codec: Codec[Any] = Codec(TaggedSerDes(converter))
+        """The payload codec of operations without their own serdes (built once: every
+        step without a config uses it)."""
         self.base_logger = logger
         self.lambda_context = lambda_context
         self._ops: dict[str, Operation] = {}

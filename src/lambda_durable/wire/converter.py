@@ -24,6 +24,7 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.wire.enums import WIRE_ENUMS, EventType
 from lambda_durable.wire.models import Event, EventDetails
+from lambda_durable.wire.planned import FALLBACK_ERRORS, plan_decoder
 
 T = TypeVar("T")
 
@@ -65,8 +66,11 @@ def _describe(exc: BaseException) -> str:
 class WireConverter:
     """Encodes models to plain JSON dicts and decodes dicts back, per one timestamp form."""
 
-    def __init__(self, timestamps: TimestampFormat) -> None:
+    def __init__(self, timestamps: TimestampFormat, *, planned: bool = True) -> None:
+        """``planned=False`` decodes through cattrs alone (the reference the planned
+        decoders are tested against)."""
         self.timestamps = timestamps
+        self._planned = planned
         conv = Converter(unstruct_collection_overrides={tuple: list})
         for enum_cls in WIRE_ENUMS:
             conv.register_unstructure_hook(enum_cls, _enum_value)
@@ -115,8 +119,14 @@ class WireConverter:
     def _make_structure(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides = {a.name: override(rename=pascal_case(a.name)) for a in attrs.fields(cls)}
         inner = make_dict_structure_fn(cls, self._conv, **overrides)  # type: ignore[arg-type]
+        planned = plan_decoder(cls, key=pascal_case, time=self._structure_time) if self._planned else None
 
         def structure(value: Any, typ: Any) -> Any:
+            if planned is not None:
+                try:
+                    return planned(value)
+                except FALLBACK_ERRORS:
+                    pass  # cattrs decides, and says precisely what is wrong
             if not isinstance(value, Mapping):
                 raise TypeError(f"expected an object for {cls.__name__}, got {type(value).__name__}")
             return inner(value, typ)

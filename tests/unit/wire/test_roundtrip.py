@@ -14,6 +14,7 @@ import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import attrs
 import botocore.session
 import pytest
 from botocore.model import StructureShape
@@ -569,3 +570,104 @@ def test_random_updates_within_field_limits_pass_botocore_validation(updates: li
     }
     report = ParamValidator().validate(params, _shape("CheckpointDurableExecution", "input")).generate_report()
     assert report == ""
+
+
+# --- planned decoders against cattrs alone ------------------------------------------------------
+
+ODD_VALUES: list[Any] = [None, True, False, 0, 7, 1.5, "", "x", "STEP", "SUCCEEDED", [], ["a"], [1], {}]
+"""Values of the wrong type for some field and the right one for another."""
+REFERENCE = {
+    name: WireConverter(converter.timestamps, planned=False) for name, converter in CONVERTERS.items()
+}
+
+
+def _without(value: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of ``value`` with the dict key at ``path`` removed (lists keep their items)."""
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        if not rest:
+            return {k: v for k, v in value.items() if k != head}
+        return {k: (_without(v, rest) if k == head else v) for k, v in value.items()}
+    return [(_without(v, rest) if i == head and rest else v) for i, v in enumerate(value)]
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("converter_name", list(CONVERTERS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_planned_decoders_accept_and_reject_exactly_what_cattrs_does(
+    converter_name: str, model: str, data: st.DataObject
+) -> None:
+    """Well-formed or damaged (a key dropped, a value of the wrong type or an unknown
+    enum value anywhere in the tree), the fast path decides as cattrs alone does: the
+    same model, or the same error message."""
+    converter, reference = CONVERTERS[converter_name], REFERENCE[converter_name]
+    value = data.draw(_strategy(converter_name, model))
+    encoded = converter.encode(value)
+    path = data.draw(st.sampled_from(_paths(encoded)))
+    damage = data.draw(st.sampled_from(["none", "replace", "delete"]))
+    if damage == "replace":
+        encoded = _replace(encoded, path, data.draw(st.sampled_from(ODD_VALUES) | json_values))
+    elif damage == "delete" and path:
+        encoded = _without(encoded, path)
+    assert converter.decode(type(value), encoded) == reference.decode(type(value), encoded)
+
+
+_AT = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+_ERROR = ErrorObject(error_type="E", error_message="m", error_data="d", stack_trace=("a", "b"))
+_OPERATION = Operation(
+    id="op", type=OperationType.STEP, status=OperationStatus.SUCCEEDED, start_timestamp=_AT,
+    parent_id="p", name="n", sub_type="Step", end_timestamp=_AT,
+)
+_UPDATE = OperationUpdate(
+    id="op", type=OperationType.STEP, action=OperationAction.RETRY, parent_id="p", name="n",
+    sub_type="Step", payload="1", error=_ERROR,
+)
+_DETAILS: dict[str, Any] = {
+    "execution_details": ExecutionDetails(input_payload="{}"),
+    "context_details": ContextDetails(replay_children=True, result="1", error=_ERROR),
+    "step_details": StepDetails(attempt=2, next_attempt_timestamp=_AT, result="1", error=_ERROR),
+    "wait_details": WaitDetails(scheduled_end_timestamp=_AT),
+    "callback_details": CallbackDetails(callback_id="cb", result="1", error=_ERROR),
+    "chained_invoke_details": ChainedInvokeDetails(result="1", error=_ERROR),
+}
+_OPTIONS: dict[str, Any] = {
+    "context_options": ContextOptions(replay_children=False),
+    "step_options": StepOptions(next_attempt_delay_seconds=3),
+    "wait_options": WaitOptions(wait_seconds=5),
+    "callback_options": CallbackOptions(timeout_seconds=1, heartbeat_timeout_seconds=2),
+    "chained_invoke_options": ChainedInvokeOptions(function_name="f", tenant_id="t"),
+}
+FULL_MODELS: list[Any] = [attrs.evolve(_OPERATION, **{k: v}) for k, v in _DETAILS.items()] + [
+    attrs.evolve(_UPDATE, **{k: v}) for k, v in _OPTIONS.items()
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("converter_name", list(CONVERTERS))
+def test_planned_decoders_agree_with_cattrs_on_every_damaged_field(converter_name: str) -> None:
+    """Every key of every model, each replaced by each odd value or removed: the fast
+    path and cattrs alone decide the same (exhaustive, unlike the random test above)."""
+    converter, reference = CONVERTERS[converter_name], REFERENCE[converter_name]
+    checked = 0
+    for model in FULL_MODELS:
+        encoded = converter.encode(model)
+        for path in _paths(encoded):
+            variants = [_replace(encoded, path, odd) for odd in ODD_VALUES]
+            if path and isinstance(path[-1], str):
+                variants.append(_without(encoded, path))
+            for damaged in variants:
+                assert converter.decode(type(model), damaged) == reference.decode(type(model), damaged), (path, damaged)
+                checked += 1
+    assert checked > 1000  # the models above reach every field of Operation and OperationUpdate
+
+
+def test_planned_decoding_is_used_for_operations() -> None:
+    """The fast path is really taken for a well-formed operation (no cattrs hook runs)."""
+    operation = Operation(
+        id="op-1", type=OperationType.STEP, status=OperationStatus.SUCCEEDED,
+        start_timestamp=datetime(2026, 1, 1, tzinfo=UTC), step_details=StepDetails(attempt=1, result="1"),
+    )  # fmt: skip
+    encoded = INVOCATION.encode(operation)
+    planned = WireConverter(INVOCATION.timestamps)
+    planned._conv.register_structure_hook(StepDetails, lambda *_: pytest.fail("cattrs hook used"))
+    assert planned.decode(Operation, encoded) == Success(operation)
