@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.clock import RealClock, SkippingClock
 from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, Store
@@ -74,8 +76,8 @@ def test_a_failed_write_changes_nothing() -> None:
     before = store.dump()
     try:
         store.apply(ChangeSet("arn-1", events=(Event(EventType.STEP_STARTED, 2, T), event)))
-    except Exception as exc:  # the duplicate EventId 1 violates the key
-        assert "UNIQUE" in str(exc)
+    except sqlite3.IntegrityError as exc:  # EventId 2 again, then 1: not a continuation
+        assert "EventId" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected a constraint failure")
     assert store.dump() == before
@@ -127,3 +129,51 @@ def test_a_file_from_before_integer_keys_is_migrated(tmp_path: Path) -> None:
     store.apply(ChangeSet("arn-1", events=(second,)))
     store.close()
     assert Store(path).events("arn-1") == [event, second]
+
+
+def _events(first: int, last: int) -> tuple[Event, ...]:
+    return tuple(Event(EventType.STEP_STARTED, i, T, id=f"op-{i}") for i in range(first, last + 1))
+
+
+def test_history_reads_cut_runs_of_events_at_any_event() -> None:
+    store = Store()
+    store.apply(ChangeSet("arn-1", execution=_record(), events=_events(1, 1)))
+    store.apply(ChangeSet("arn-1", events=_events(2, 4)))
+    store.apply(ChangeSet("arn-1", events=_events(5, 6)))
+    assert [e.event_id for e in store.events("arn-1")] == [1, 2, 3, 4, 5, 6]
+    assert [e.event_id for e in store.events("arn-1", after=2, limit=3)] == [3, 4, 5]
+    assert [e.event_id for e in store.events("arn-1", after=4)] == [5, 6]
+    assert [e.event_id for e in store.events("arn-1", after=1, limit=0)] == []
+    assert store.events("arn-1", after=6) == []
+
+
+def test_events_that_skip_an_id_are_refused() -> None:
+    store = Store()
+    store.apply(ChangeSet("arn-1", execution=_record(), events=_events(1, 2)))
+    with pytest.raises(sqlite3.IntegrityError, match="EventId 4 does not continue the history"):
+        store.apply(ChangeSet("arn-1", events=_events(4, 5)))
+    assert [e.event_id for e in store.events("arn-1")] == [1, 2]
+
+
+def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
+    path = str(tmp_path / "v2.db")
+    store = Store(path)
+    store.apply(ChangeSet("arn-1", execution=_record()))
+    key = store._key(store._conn, "arn-1")
+    store.close()
+    conn = sqlite3.connect(path)  # the v2 layout: event_runs did not exist, events held one row each
+    conn.execute("DROP TABLE event_runs")
+    conn.execute(
+        "CREATE TABLE events (execution INTEGER NOT NULL, event_id INTEGER NOT NULL, event_type TEXT NOT NULL,"
+        " data TEXT NOT NULL, PRIMARY KEY (execution, event_id)) WITHOUT ROWID"
+    )
+    for event in _events(1, 3):
+        conn.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (key, event.event_id, "StepStarted", codec.dumps(event)))
+    conn.commit()
+    conn.close()
+    again = Store(path)
+    assert again.events("arn-1") == list(_events(1, 3))
+    again.apply(ChangeSet("arn-1", events=_events(4, 4)))
+    assert [e.event_id for e in again.events("arn-1")] == [1, 2, 3, 4]
+    tables = {r[0] for r in again._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "events" not in tables

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
-from returns.result import Result
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from lambda_durable.wire import (
     INVOCATION,
@@ -70,6 +71,12 @@ def dumps(model: object) -> str:
     return _json(_encoder(type(model), _iso)(model))
 
 
+def dumps_all(models: Sequence[object]) -> str:
+    """Models of one class -> one compact JSON array."""
+    encode = _encoder(type(models[0]), _iso) if models else None
+    return _json([encode(m) for m in models] if encode is not None else [])
+
+
 def invocation_size(model: object) -> int:
     """``len(json.dumps(INVOCATION.encode(model)))``: what a model adds to an invocation
     event (timestamps as epoch milliseconds, default separators), without cattrs."""
@@ -79,6 +86,17 @@ def invocation_size(model: object) -> int:
 def loads(cls: type[T], text: str) -> Result[T, WireDecodeError]:
     """JSON text written by ``dumps`` -> model."""
     return PYTHON.decode(cls, json.loads(text))
+
+
+def loads_all(cls: type[T], text: str) -> Result[list[T], WireDecodeError]:
+    """A JSON array written by ``dumps_all`` -> models."""
+    models: list[T] = []
+    for item in json.loads(text):
+        decoded = PYTHON.decode(cls, item)
+        if not is_successful(decoded):
+            return Failure(decoded.failure())
+        models.append(decoded.unwrap())
+    return Success(models)
 
 
 def decode(cls: type[T], data: object) -> Result[T, WireDecodeError]:

@@ -3,8 +3,9 @@
 Every service transition is written as one ``ChangeSet`` in one transaction, so a crash
 leaves the previous consistent state and a new backend on the same file resumes from it.
 Operations are stored as wire JSON plus a few plain columns (id, type, status), keyed by
-creation position; events are append-only with ``EventId`` contiguous from 1 per
-execution. Both are keyed by the execution's small integer key, not its long ARN, in
+creation position. Events are append-only with ``EventId`` contiguous from 1 per
+execution, stored as runs: one row per transition holds that transition's events as a
+JSON array (a checkpoint of 250 steps writes one event row, not 500). Both are keyed by the execution's small integer key, not its long ARN, in
 ``WITHOUT ROWID`` tables: the key is the row's only copy (half the bytes of a rowid table
 plus index, which matters for an in-memory database).
 Per-write work is proportional to what changed, never to the size of the execution.
@@ -55,12 +56,12 @@ CREATE TABLE IF NOT EXISTS operations (
     data TEXT NOT NULL,
     PRIMARY KEY (execution, position)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS event_runs (
     execution INTEGER NOT NULL,
-    event_id INTEGER NOT NULL,
-    event_type TEXT NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
     data TEXT NOT NULL,
-    PRIMARY KEY (execution, event_id)
+    PRIMARY KEY (execution, first_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS invocations (
     arn TEXT NOT NULL,
@@ -178,19 +179,31 @@ _V1_COPY = (
     " result, error, invocation_count, failed_invocations, token_seq FROM executions_v1 ORDER BY rowid",
     "INSERT INTO operations (execution, position, op_id, type, status, data)"
     " SELECT x.key, o.position, o.op_id, o.type, o.status, o.data FROM operations_v1 o JOIN executions x USING (arn)",
-    "INSERT INTO events (execution, event_id, event_type, data)"
-    " SELECT x.key, e.event_id, e.event_type, e.data FROM events_v1 e JOIN executions x USING (arn)",
+    "INSERT INTO event_runs (execution, first_id, last_id, data)"
+    " SELECT x.key, e.event_id, e.event_id, '[' || e.data || ']' FROM events_v1 e JOIN executions x USING (arn)",
     "DROP TABLE events_v1",
     "DROP TABLE operations_v1",
     "DROP TABLE executions_v1",
 )
 
 
-def _migrate_v1(conn: sqlite3.Connection) -> None:
-    """A file written before executions had integer keys: rewrite its three big tables."""
+_V2_COPY = (
+    *_SCHEMA.split(";"),
+    "INSERT INTO event_runs (execution, first_id, last_id, data)"
+    " SELECT execution, event_id, event_id, '[' || data || ']' FROM events",
+    "DROP TABLE events",
+)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file written by an earlier version to the current layout: v1 had no
+    integer execution keys (rewrite its three big tables), v2 had one row per event."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(operations)")}
     if "arn" in columns:
         for statement in _V1_COPY:
+            conn.execute(statement)
+    elif {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
+        for statement in _V2_COPY:
             conn.execute(statement)
 
 
@@ -206,7 +219,7 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         with self._transaction("DEFERRED") as conn:  # takes the write lock only if it writes
-            _migrate_v1(conn)
+            _migrate(conn)
             for statement in _SCHEMA.split(";"):
                 conn.execute(statement)
 
@@ -241,10 +254,8 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [(key, pos, op.id, op.type, op.status, codec.dumps(op)) for pos, op in change.operations],
                 )
-                conn.executemany(
-                    "INSERT INTO events (execution, event_id, event_type, data) VALUES (?, ?, ?, ?)",
-                    [(key, e.event_id, e.event_type, codec.dumps(e)) for e in change.events],
-                )
+                if change.events:
+                    self._append_events(conn, key, change.events)
             if change.invocation is not None:
                 inv = change.invocation
                 conn.execute(
@@ -269,6 +280,20 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
                 )
+
+    def _append_events(self, conn: sqlite3.Connection, key: int, events: tuple[Event, ...]) -> None:
+        """One run of events; EventIds must continue the history without gap or overlap."""
+        first = events[0].event_id
+        if any(e.event_id != first + i for i, e in enumerate(events)):
+            raise sqlite3.IntegrityError(f"EventIds of one transition must be consecutive, from {first}")
+        row = conn.execute("SELECT MAX(last_id) FROM event_runs WHERE execution = ?", (key,)).fetchone()
+        expected = (row[0] or 0) + 1
+        if first != expected:
+            raise sqlite3.IntegrityError(f"EventId {first} does not continue the history (next is {expected})")
+        conn.execute(
+            "INSERT INTO event_runs (execution, first_id, last_id, data) VALUES (?, ?, ?, ?)",
+            (key, first, events[-1].event_id, codec.dumps_all(events)),
+        )
 
     def _key(self, conn: sqlite3.Connection, arn: str) -> int:
         """The execution's integer key: operation and event rows carry it, not the long ARN."""
@@ -377,11 +402,17 @@ class Store:
         """History events with ``EventId > after``, in order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT e.data FROM events e JOIN executions x ON e.execution = x.key"
-                " WHERE x.arn = ? AND e.event_id > ? ORDER BY e.event_id LIMIT ?",
-                (arn, after, limit),
-            ).fetchall()
-        return [codec.loads(Event, r[0]).unwrap() for r in rows]
+                "SELECT e.first_id, e.data FROM event_runs e JOIN executions x ON e.execution = x.key"
+                " WHERE x.arn = ? AND e.last_id > ? ORDER BY e.first_id",
+                (arn, after),
+            )
+            found: list[Event] = []
+            for first, data in rows:
+                run = codec.loads_all(Event, data).unwrap()
+                found.extend(run[max(0, after + 1 - first) :])
+                if 0 <= limit <= len(found):
+                    return found[:limit]
+        return found
 
     def token_seq(self, arn: str) -> int:
         with self._lock:
@@ -469,7 +500,7 @@ class Store:
         """A deterministic text image of every table (tests compare before/after)."""
         with self._lock:
             parts = []
-            for table in ("executions", "operations", "events", "invocations", "logs", "callbacks", "chained_invokes"):
+            for table in ("executions", "operations", "event_runs", "invocations", "logs", "callbacks", "chained_invokes"):
                 rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
                 parts.append(json.dumps([table, rows], default=str))
         return "\n".join(parts)
