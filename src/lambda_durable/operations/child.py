@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.config import ChildConfig
@@ -109,9 +108,9 @@ def _body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:
         out = fn(ctx)
     except Exception as exc:
         return Failure(ChildContextFailed(error_object_from_exception(exc)))
+    if isinstance(out, Success):
+        return out
     if isinstance(out, Result):
-        if is_successful(out):
-            return Success(out.unwrap())
         failure = out.failure()
         if isinstance(failure, DurableError):
             return Failure(failure)

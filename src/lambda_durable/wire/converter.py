@@ -119,7 +119,7 @@ class WireConverter:
     def _make_structure(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides = {a.name: override(rename=pascal_case(a.name)) for a in attrs.fields(cls)}
         inner = make_dict_structure_fn(cls, self._conv, **overrides)  # type: ignore[arg-type]
-        planned = plan_decoder(cls, key=pascal_case, time=self._structure_time) if self._planned else None
+        planned = plan_decoder(cls, key=pascal_case, time=self._planned_time) if self._planned else None
 
         def structure(value: Any, typ: Any) -> Any:
             if planned is not None:
@@ -142,6 +142,12 @@ class WireConverter:
         if self.timestamps is TimestampFormat.ISO8601:
             return aware.isoformat()
         return aware
+
+    def _planned_time(self, value: object) -> datetime:
+        """``_structure_time`` with the invocation event's integer milliseconds first."""
+        if type(value) is int and self.timestamps is TimestampFormat.EPOCH_MILLIS:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        return self._structure_time(value)
 
     def _structure_time(self, value: object) -> datetime:
         if isinstance(value, datetime):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.local.engine.members import OT, A
@@ -29,13 +28,12 @@ def _batch_level(updates: Sequence[OperationUpdate]) -> str | None:
     return None
 
 
-def _duplicate_allowed(earlier: list[OperationUpdate], update: OperationUpdate) -> bool:
+def _duplicate_allowed(first: OperationUpdate, update: OperationUpdate) -> bool:
     """Only a STEP/CONTEXT START followed by one non-START of the same op is legal."""
     return (
-        len(earlier) == 1
-        and earlier[0].action is A.START
+        first.action is A.START
         and update.action is not A.START
-        and update.type is earlier[0].type
+        and update.type is first.type
         and update.type in (OT.STEP, OT.CONTEXT)
     )
 
@@ -48,27 +46,30 @@ def plan_batch(
     if problem is not None:
         return Failure(problem)
     overlay: dict[str, Operation] = {}
-    seen: dict[str, list[OperationUpdate]] = {}
+    seen: dict[str, OperationUpdate | None] = {}  # first update per op; None once a second came
     planned: list[Transition] = []
-
-    def current(op_id: str) -> Operation | None:
-        return overlay[op_id] if op_id in overlay else lookup(op_id)
-
     for update in updates:
-        earlier = seen.setdefault(update.id, [])
-        if earlier and not _duplicate_allowed(earlier, update):
-            return Failure("Cannot checkpoint multiple operations with the same ID.")
-        earlier.append(update)
-        if update.parent_id is not None:
-            parent = current(update.parent_id)
+        op_id = update.id
+        if op_id in seen:
+            first = seen[op_id]
+            if first is None or not _duplicate_allowed(first, update):
+                return Failure("Cannot checkpoint multiple operations with the same ID.")
+            seen[op_id] = None
+        else:
+            seen[op_id] = update
+        parent_id = update.parent_id
+        if parent_id is not None:
+            parent = overlay[parent_id] if parent_id in overlay else lookup(parent_id)
             if parent is None or parent.type is not OT.CONTEXT:
                 return Failure("Invalid parent operation id.")
-        existing = None if update.type is OT.EXECUTION else current(update.id)
-        outcome = apply_update(update, existing, now)
-        if not is_successful(outcome):
-            return Failure(outcome.failure())
-        transition = outcome.unwrap()
-        if transition.op is not None:
-            overlay[update.id] = transition.op
-        planned.append(transition)
+        existing = None
+        if update.type is not OT.EXECUTION:
+            existing = overlay[op_id] if op_id in overlay else lookup(op_id)
+        match apply_update(update, existing, now):
+            case Success(transition):
+                if transition.op is not None:
+                    overlay[op_id] = transition.op
+                planned.append(transition)
+            case Failure(message):
+                return Failure(message)
     return Success(planned)
