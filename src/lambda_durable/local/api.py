@@ -123,9 +123,11 @@ class LocalBackend:
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
         self.service.resolver = self._resolve
         self.service.add_listener(self._notice_callback)
-        self._driver = Driver(self.service, self.clock, self._invoke, self._call, self._after_invocation)
+        self._driver = Driver(self.service, self._invoke, self._call, self._after_invocation)
 
     def _default_clock(self, real_time: bool) -> Clock:
+        """Real time, or a skipping clock whose base (where each new family's time
+        starts) is never before the latest moment a reopened store recorded."""
         if real_time:
             return RealClock()
         latest = self.store.latest_timestamp()
@@ -258,8 +260,9 @@ class LocalBackend:
         return name in self._invokers
 
     def advance_clock(self, arn: str, seconds: float | None = None) -> bool:
-        """Move the clock ``seconds`` ahead (None: to the execution's next timer) and fire
-        what became due. False if the execution ended or has nothing scheduled."""
+        """Move the execution's (family's) clock ``seconds`` ahead (None: to its next
+        timer) and fire what became due; on the skipping clock other executions' time
+        stays. False if the execution ended or has nothing scheduled."""
         return self._driver.advance(arn, seconds)
 
     def run_until_suspended(self, arn: str) -> ExecutionOutcome:
@@ -277,13 +280,7 @@ class LocalBackend:
 
     def root_execution(self, arn: str) -> str:
         """The execution that (through chained invokes) started ``arn``, or ``arn``."""
-        seen = {arn}
-        link = self.store.chained_by_child(arn)
-        while link is not None and link.arn not in seen:
-            arn = link.arn
-            seen.add(arn)
-            link = self.store.chained_by_child(arn)
-        return arn
+        return self.service.family_root(arn)
 
     def open_callbacks(self, arn: str) -> list[CallbackStartedInfo]:
         """Callbacks of the execution (and its child executions) still awaiting an answer."""

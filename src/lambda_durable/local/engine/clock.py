@@ -1,8 +1,14 @@
 """Time for the local backend, injected so tests and ``run`` can skip waits.
 
-Every timestamp the backend writes comes from one ``Clock``; the skipping clock jumps
+Every timestamp the backend writes comes from a ``Clock``; the skipping clock jumps
 over idle time instead of sleeping, yet the recorded times still show the modelled
 durations (a 1-hour wait is 3600 s between WaitStarted and WaitSucceeded).
+
+Skipped time belongs to one *family*: an execution plus the chained child executions it
+waits on, named by the root execution's ARN. ``SkippingClock`` hands out one view per
+family (``family``), so a family that jumps over its 1-hour wait does not move another
+execution's callback timeouts or deadline, which share only the real time that passes.
+A clock without views (``RealClock``, a test's manual clock) is shared by every family.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -19,6 +25,21 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     def sleep_until(self, moment: datetime) -> None: ...
+
+
+@runtime_checkable
+class FamilyClocks(Protocol):
+    """A clock whose skipped time is kept per family of executions."""
+
+    def family(self, root: str) -> Clock:
+        """The clock of the family whose root execution is ``root``."""
+        ...
+
+
+def family_clock(clock: Clock, root: str) -> Clock:
+    """``root``'s family view of ``clock``, or ``clock`` itself when it has no views
+    (real time, and manual test clocks, pass alike for everyone)."""
+    return clock.family(root) if isinstance(clock, FamilyClocks) else clock
 
 
 class RealClock:
@@ -44,7 +65,9 @@ class SkippingClock:
     """Real time plus an accumulated skipped gap: sleeping jumps ahead instantly.
 
     Monotonic (never returns an earlier time than before), so the order of events in
-    a history equals the order of their timestamps.
+    a history equals the order of their timestamps. The clock itself is the base
+    timeline a new family starts from; ``family(root)`` is that family's view: the base
+    time plus the gap the family skipped, so one family's jump leaves the others alone.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -52,16 +75,58 @@ class SkippingClock:
         real = datetime.now(UTC)
         self._offset = (start - real) if start is not None else timedelta(0)
         self._last = real + self._offset
+        self._families: dict[str, _FamilyView] = {}
+        """Kept for the clock's lifetime: a view that was dropped and made again would
+        restart at the base time, earlier than what its family already recorded."""
 
     def now(self) -> datetime:
         with self._lock:
-            current = max(datetime.now(UTC) + self._offset, self._last)
-            self._last = current
-            return current
+            return self._base()
 
     def sleep_until(self, moment: datetime) -> None:
+        """Jump the base timeline, and with it every family (none is left behind)."""
         with self._lock:
-            current = max(datetime.now(UTC) + self._offset, self._last)
+            current = self._base()
             if moment > current:
                 self._offset += moment - current
                 self._last = moment
+
+    def family(self, root: str) -> Clock:
+        """The view of ``root``'s family, created at the base time on first use."""
+        with self._lock:
+            view = self._families.get(root)
+            if view is None:
+                view = self._families[root] = _FamilyView(self)
+            return view
+
+    def _base(self) -> datetime:
+        """The base time (caller holds the lock)."""
+        current = max(datetime.now(UTC) + self._offset, self._last)
+        self._last = current
+        return current
+
+
+class _FamilyView:
+    """One family's time: the base time plus what this family skipped; monotonic."""
+
+    def __init__(self, base: SkippingClock) -> None:
+        self._base = base
+        self._skipped = timedelta(0)
+        self._last = datetime.fromtimestamp(0, UTC)
+
+    def now(self) -> datetime:
+        with self._base._lock:
+            return self._current()
+
+    def sleep_until(self, moment: datetime) -> None:
+        """Skip this family (only) ahead to ``moment``; the past changes nothing."""
+        with self._base._lock:
+            current = self._current()
+            if moment > current:
+                self._skipped += moment - current
+                self._last = moment
+
+    def _current(self) -> datetime:
+        current = max(self._base._base() + self._skipped, self._last)
+        self._last = current
+        return current

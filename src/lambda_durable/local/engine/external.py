@@ -21,7 +21,6 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.engine.callbacks import CallbackRecord, callback_result
-from lambda_durable.local.engine.clock import Clock
 from lambda_durable.local.engine.live import Live, Tx
 from lambda_durable.local.engine.service_errors import callback_timed_out, invalid, unknown_callback
 from lambda_durable.local.engine.store import ExecutionRecord, Store
@@ -49,7 +48,6 @@ class ServiceCore(Protocol):
     """The parts of ``LocalService`` the mixin builds on."""
 
     store: Store
-    clock: Clock
     resolver: Resolver
     _lock: threading.RLock
 
@@ -61,6 +59,8 @@ class ServiceCore(Protocol):
 
     def _time_out(self, live: Live) -> None: ...
 
+    def _now(self, live: Live) -> datetime: ...
+
     def start_execution(
         self,
         function_name: str,
@@ -68,6 +68,7 @@ class ServiceCore(Protocol):
         *,
         execution_name: str | None = None,
         timeout_seconds: int | None = None,
+        parent: str | None = None,
     ) -> Result[str, ServiceError]: ...
 
     def _external_change(self, tx: Tx, transition: Transition, now: datetime) -> None: ...
@@ -127,7 +128,9 @@ class ExternalOps:
                 error_message=f"Function not found: {reference} (register it with the local backend)",
             )
         elif target.durable:
-            started = self.start_execution(target.name, update.payload, timeout_seconds=target.execution_timeout)
+            started = self.start_execution(
+                target.name, update.payload, timeout_seconds=target.execution_timeout, parent=tx.live.record.arn
+            )
             if is_successful(started):
                 child_arn = started.unwrap()
             else:
@@ -164,7 +167,7 @@ class ExternalOps:
         live = self._load(record.arn)
         if live is None:
             return Failure(unknown_callback(callback_id))
-        now = self.clock.now()
+        now = self._now(live)
         if live.running and live.completion is None and now >= live.deadline:
             self._time_out(live)
         if not live.running or live.completion is not None:
@@ -193,7 +196,7 @@ class ExternalOps:
             if not is_successful(found):
                 return Failure(found.failure())
             live, _, op = found.unwrap()
-            now = self.clock.now()
+            now = self._now(live)
             tx = Tx(live)
             self._external_change(tx, complete_callback(op, status, now, result=result, error=error), now)
             return self._commit(tx)
@@ -221,7 +224,7 @@ class ExternalOps:
                 return Failure(found.failure())
             live, record, _ = found.unwrap()
             tx = Tx(live)
-            tx.callbacks[record.op_id] = record.heartbeat(self.clock.now())
+            tx.callbacks[record.op_id] = record.heartbeat(self._now(live))
             return self._commit(tx)
 
     def callback_execution(self: ServiceCore, callback_id: str) -> str | None:
@@ -272,7 +275,7 @@ class ExternalOps:
             op = live.ops.get(op_id) if live is not None else None
             if live is None or op is None or op.status is not OperationStatus.STARTED or op_id not in live.chained:
                 return Failure(invalid(f"No chained invoke {op_id} is waiting in {arn}"))
-            now = self.clock.now()
+            now = self._now(live)
             if is_successful(outcome):
                 done = complete_chained(op, OperationStatus.SUCCEEDED, now, result=outcome.unwrap())
             else:
@@ -290,7 +293,7 @@ class ExternalOps:
         op = parent.ops.get(link.op_id) if parent is not None else None
         if parent is None or op is None or op.status is not OperationStatus.STARTED:
             return
-        now = self.clock.now()
+        now = self._now(parent)
         status = _CHILD_OUTCOME[record.status]
         done = complete_chained(op, status, now, result=record.result, error=record.error)
         tx = Tx(parent)

@@ -26,7 +26,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.client import ServiceError
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.batch import plan_batch
-from lambda_durable.local.engine.clock import Clock
+from lambda_durable.local.engine.clock import Clock, FamilyClocks
 from lambda_durable.local.engine.external import ExternalOps
 from lambda_durable.local.engine.live import Live, Tx
 from lambda_durable.local.engine.service_errors import bad_token, invalid, not_found
@@ -115,16 +115,51 @@ class LocalService(ExternalOps):
         """Chained-invoke target lookup; the backend installs its function registry."""
         self.store = store
         self.clock = clock
+        self._families: FamilyClocks | None = clock if isinstance(clock, FamilyClocks) else None
+        """Per-family views of ``clock`` (a skipping clock), or None: one time for all."""
         self.execution_timeout = execution_timeout
         self.page_bytes = page_bytes
         self._lock = threading.RLock()
         self._live: dict[str, Live] = {}
         self._finished: deque[str] = deque()
         self._listeners: list[EventListener] = []
+        self._roots: dict[str, str] = {}
+        """Execution ARN -> its family's root ARN (``family_root``), as learnt."""
 
     def add_listener(self, listener: EventListener) -> None:
         with self._lock:
             self._listeners.append(listener)
+
+    # --- time -------------------------------------------------------------------------
+
+    def family_root(self, arn: str) -> str:
+        """The execution that (through chained invokes) started ``arn``, or ``arn``: the
+        key of the family whose time ``arn`` lives in."""
+        with self._lock:
+            known = self._roots.get(arn)
+            if known is not None:
+                return known
+            seen = {arn}
+            root = arn
+            link = self.store.chained_by_child(root)
+            while link is not None and link.arn not in seen:
+                root = link.arn
+                seen.add(root)
+                link = self.store.chained_by_child(root)
+            self._roots[arn] = root
+            return root
+
+    def clock_of(self, arn: str) -> Clock:
+        """The clock of ``arn``'s family: every timestamp written for ``arn`` and every
+        due-check of its timers, callback timeouts and deadline use it, so time skipped
+        for one family does not move another's timers."""
+        if self._families is None:
+            return self.clock
+        return self._families.family(self.family_root(arn))
+
+    def _now(self, live: Live) -> datetime:
+        """The current time of ``live``'s family."""
+        return self.clock_of(live.record.arn).now()
 
     # --- loading and committing ---------------------------------------------------
 
@@ -212,7 +247,9 @@ class LocalService(ExternalOps):
             return
         self._finished.append(arn)
         while len(self._finished) > KEEP_FINISHED:
-            self._live.pop(self._finished.popleft(), None)
+            forgotten = self._finished.popleft()
+            self._live.pop(forgotten, None)
+            self._roots.pop(forgotten, None)  # the store still knows it (``family_root``)
 
     # --- start ------------------------------------------------------------------------
 
@@ -223,8 +260,12 @@ class LocalService(ExternalOps):
         *,
         execution_name: str | None = None,
         timeout_seconds: int | None = None,
+        parent: str | None = None,
     ) -> Result[str, ServiceError]:
-        """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1)."""
+        """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1).
+
+        ``parent``: the execution whose chained invoke starts this one; the child joins
+        the parent's family and so starts at the parent's current time."""
         execution_id = str(uuid.uuid4())
         name = execution_name if execution_name is not None else execution_id
         if not _NAME.fullmatch(name):
@@ -240,8 +281,9 @@ class LocalService(ExternalOps):
                         409,
                     )
                 )
-            now = self.clock.now()
             arn = execution_arn(function_name, name, execution_id)
+            self._roots[arn] = self.family_root(parent) if parent is not None else arn
+            now = self.clock_of(arn).now()
             timeout = timeout_seconds if timeout_seconds is not None else self.execution_timeout
             record = ExecutionRecord(
                 arn=arn,
@@ -286,7 +328,7 @@ class LocalService(ExternalOps):
                 return Failure(invalid(f"Execution is {live.record.status.value}"))
             if live.invocation is not None:
                 return Failure(invalid("An invocation is already running"))
-            now = self.clock.now()
+            now = self._now(live)
             number = live.record.invocation_count + 1
             invocation = InvocationRecord(arn=arn, number=number, request_id=str(uuid.uuid4()), start=now)
             tx = Tx(live)
@@ -341,7 +383,7 @@ class LocalService(ExternalOps):
         invocation = live.invocation
         if invocation is None or invocation.number != number:
             return
-        now = self.clock.now()
+        now = self._now(live)
         verdict = self._judge(live, outcome)
         if isinstance(verdict, ErrorObject):
             error: ErrorObject | None = verdict
@@ -436,7 +478,7 @@ class LocalService(ExternalOps):
             return Failure(bad_token("the token belongs to an invocation that is no longer running"))
         if claims.sequence != live.token_seq:
             return Failure(bad_token("the token is stale"))
-        if self.clock.now() >= live.deadline:
+        if self._now(live) >= live.deadline:
             self._time_out(live)
             return Failure(bad_token(f"the execution is {live.record.status.value}"))
         return Success(live)
@@ -455,7 +497,7 @@ class LocalService(ExternalOps):
             live = authorised.unwrap()
             invocation = live.invocation
             assert invocation is not None
-            now = self.clock.now()
+            now = self._now(live)
             planned = plan_batch(updates, live.ops.get, now)
             if not is_successful(planned):
                 return Failure(invalid(planned.failure()))
@@ -543,19 +585,19 @@ class LocalService(ExternalOps):
                 live.reinvoke = True
 
     def _time_out(self, live: Live) -> None:
-        now = self.clock.now()
+        now = self._now(live)
         tx = Tx(live)
         message = f"Execution timed out after {live.record.timeout_seconds} seconds."
         self._terminate(tx, Completion(ExecutionStatus.TIMED_OUT, error=ErrorObject(error_message=message)), now)
         self._commit(tx)
 
     def advance(self, arn: str) -> None:
-        """Fire every due timer (or the execution deadline) at the clock's current time."""
+        """Fire every due timer (or the execution deadline) at the family's current time."""
         with self._lock:
             live = self._running(arn)
             if live is None or not live.running:
                 return
-            now = self.clock.now()
+            now = self._now(live)
             if now >= live.deadline:
                 self._time_out(live)
                 return
@@ -571,7 +613,7 @@ class LocalService(ExternalOps):
             live = self._running(arn)
             if live is None or not live.running or live.invocation is not None or not live.reinvoke:
                 return False
-            return live.retry_at is None or self.clock.now() >= live.retry_at
+            return live.retry_at is None or self._now(live) >= live.retry_at
 
     def next_wakeup(self, arn: str) -> datetime | None:
         """The next moment something can happen without a handler: a timer, a retry, the deadline."""
@@ -604,8 +646,8 @@ class LocalService(ExternalOps):
             if live is None:
                 return Failure(not_found(arn))
             if not live.running:
-                return Success(live.record.end or self.clock.now())
-            now = self.clock.now()
+                return Success(live.record.end or self._now(live))
+            now = self._now(live)
             tx = Tx(live)
             stopped = error if error is not None else STOPPED_BY_USER
             self._terminate(tx, Completion(ExecutionStatus.STOPPED, error=stopped), now)

@@ -5,9 +5,12 @@ executions start, wait and get callback answers through HTTP requests at any tim
 pump keeps a set of watched executions. One scheduler thread fires due timers, hands an
 execution that wants an invocation (or a plain invoke call) to a worker pool, at most
 one job per execution, and sleeps until the next timer or a ``poke``. On the skipping
-clock an idle execution's next wait or retry is jumped to at once; callback timeouts and
-execution deadlines always run in real time, since an answer may still arrive. All state
-changes go through the service, whose lock serialises every transition.
+clock a family (an execution and the child executions it waits on) whose members are
+all idle jumps its own clock to its next wait or retry at once; other families' time is
+not moved, so their callback timeouts and deadlines are not advanced by it. Callback
+timeouts and execution deadlines are never jumped to, since an answer may still arrive:
+they run in real time. All state changes go through the service, whose lock serialises
+every transition.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.engine.clock import RealClock
@@ -98,9 +100,16 @@ class Pump:
                     self._cond.wait(min(wake if wake is not None else IDLE_POLL_SECONDS, IDLE_POLL_SECONDS))
 
     def _pass(self, arns: list[str]) -> float | None:
-        """One look at every idle execution; seconds until the next thing to do (0: now)."""
-        moments: list[datetime] = []
-        jumps: list[datetime] = []
+        """One look at every idle execution; seconds until the next thing to do (0: now).
+
+        Idle executions are grouped by family. A family may jump (skipping clock) only
+        when none of its members runs, wants to run or was just discovered: a jump while
+        a member works would make time pass under a running invocation."""
+        with self._cond:
+            busy = set(self._busy)
+        blocked = {self._service.family_root(arn) for arn in busy}
+        seen = set(arns)
+        families: dict[str, list[str]] = {}
         for arn in arns:
             self._service.advance(arn)
             if not self._running(arn):
@@ -108,23 +117,32 @@ class Pump:
                     self._watched.discard(arn)
                     self._cond.notify_all()
                 continue
+            root = self._service.family_root(arn)
             for child in self._service.children(arn):
+                if child not in seen:
+                    blocked.add(root)  # not looked at yet: it may want to run first
                 self.watch(child)
             if self._service.wants_invocation(arn) or self._service.pending_calls(arn):
                 self._submit(arn)
+                blocked.add(root)
                 continue
-            wake = self._service.next_wakeup(arn)
-            if wake is not None:
-                moments.append(wake)
-            timer = self._service.next_timer(arn)
-            if timer is not None and self._skip:
-                jumps.append(timer)
-        if jumps:
-            self._backend.clock.sleep_until(min(jumps))  # skipping clock: an instant jump
+            families.setdefault(root, []).append(arn)
+        jumped = False
+        delays: list[float] = []
+        for root, members in families.items():
+            clock = self._service.clock_of(root)
+            if self._skip and root not in blocked:
+                timers = [t for t in map(self._service.next_timer, members) if t is not None]
+                if timers:
+                    clock.sleep_until(min(timers))  # this family's time only: an instant jump
+                    jumped = True
+                    continue
+            wakes = [w for w in map(self._service.next_wakeup, members) if w is not None]
+            if wakes:
+                delays.append(max(0.0, (min(wakes) - clock.now()).total_seconds()))
+        if jumped:
             return 0.0
-        if not moments:
-            return None
-        return max(0.0, (min(moments) - self._backend.clock.now()).total_seconds())
+        return min(delays) if delays else None
 
     def _submit(self, arn: str) -> None:
         with self._cond:

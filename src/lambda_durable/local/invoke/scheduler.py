@@ -1,13 +1,15 @@
-"""Driving an execution, and the chained executions it waits on, on one clock (EMULATOR.md §4.1).
+"""Driving an execution, and the chained executions it waits on, on their clock (EMULATOR.md §4.1).
 
 One invocation at a time per execution. A *family* is an execution plus, recursively,
-the child executions of its pending chained invokes. ``step`` makes one unit of
-progress without moving the clock: fire what is due, run one wanted invocation, or call
-one plain invoke target. Children run only between the parent's invocations, so a
-child's result lands after the parent's ``InvocationCompleted`` (CR 5-1). When nothing
-can progress, ``advance`` sleeps on the clock until the family's next timer, invocation
-retry or deadline; on the skipping clock that is an instant jump, so a run never idles
-and an execution that can never progress reaches its deadline (TIMED_OUT) at once.
+the child executions of its pending chained invokes; it lives on one clock, the
+service's ``clock_of`` its root. ``step`` makes one unit of progress without moving the
+clock: fire what is due, run one wanted invocation, or call one plain invoke target.
+Children run only between the parent's invocations, so a child's result lands after the
+parent's ``InvocationCompleted`` (CR 5-1). When nothing can progress, ``advance`` sleeps
+on the family's clock until its next timer, invocation retry or deadline; on the
+skipping clock that is an instant jump of this family's time only, so a run never idles,
+an execution that can never progress reaches its deadline (TIMED_OUT) at once, and
+other families' timers stay where they were.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from datetime import datetime, timedelta
 from returns.pipeline import is_successful
 from returns.result import Result
 
-from lambda_durable.local.engine.clock import Clock
 from lambda_durable.local.engine.service import InvocationTicket, LocalService
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.wire import ErrorObject, ExecutionStatus, InvocationOutput
@@ -31,11 +32,8 @@ AfterFn = Callable[[str], None]
 class Driver:
     """Runs invocations, plain invoke targets and timers for executions of one service."""
 
-    def __init__(
-        self, service: LocalService, clock: Clock, invoke: InvokeFn, call: CallFn, after: AfterFn | None = None
-    ) -> None:
+    def __init__(self, service: LocalService, invoke: InvokeFn, call: CallFn, after: AfterFn | None = None) -> None:
         self.service = service
-        self.clock = clock
         self._invoke = invoke
         self._call = call
         self._after = after if after is not None else (lambda _arn: None)
@@ -97,10 +95,10 @@ class Driver:
         return min(moments) if moments else None
 
     def advance(self, arn: str, seconds: float | None = None) -> bool:
-        """Move the clock to the next wake-up (``seconds`` None) and fire what is due, or
-        live through ``seconds``: each timer due on the way fires at its moment and the
-        invocations it causes run then. False when the execution is not running or
-        (for None) nothing is scheduled."""
+        """Move the family's clock to the next wake-up (``seconds`` None) and fire what is
+        due, or live through ``seconds``: each timer due on the way fires at its moment
+        and the invocations it causes run then. False when the execution is not running
+        or (for None) nothing is scheduled. Other families' clocks do not move."""
         if not self.running(arn):
             return False
         if seconds is None:
@@ -109,7 +107,7 @@ class Driver:
                 return False
             self._jump(arn, wake)
             return True
-        target = self.clock.now() + timedelta(seconds=seconds)
+        target = self.service.clock_of(arn).now() + timedelta(seconds=seconds)
         last: datetime | None = None
         while self.running(arn):
             wake = self.next_wakeup(arn)
@@ -122,7 +120,7 @@ class Driver:
         return True
 
     def _jump(self, arn: str, moment: datetime) -> None:
-        self.clock.sleep_until(moment)
+        self.service.clock_of(arn).sleep_until(moment)
         for member in self.family(arn):
             self.service.advance(member)
 
