@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-import sys
 from typing import Any, TextIO
 
 LogSink = Callable[[dict[str, Any]], None]
@@ -131,43 +133,78 @@ def stdout_record(execution_arn: str, line: str) -> dict[str, Any]:
     }
 
 
-class _LineTee:
-    """A text stream that passes writes through and reports each complete line."""
+class _Route:
+    """Where one invocation's printed lines go, with its unfinished last line."""
 
-    def __init__(self, inner: TextIO, on_line: Callable[[str], None]) -> None:
-        self._inner = inner
-        self._on_line = on_line
-        self._pending = ""
+    def __init__(self, execution_arn: str, sink: LogSink) -> None:
+        self.execution_arn = execution_arn
+        self.sink = sink
+        self.pending = ""
+
+    def take(self, text: str) -> None:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.sink(stdout_record(self.execution_arn, line))
+
+    def close(self) -> None:
+        if self.pending:
+            self.sink(stdout_record(self.execution_arn, self.pending))
+            self.pending = ""
+
+
+_ROUTE: ContextVar[_Route | None] = ContextVar("lambda_durable_stdout_route", default=None)
+
+
+class _RoutingStdout:
+    """A ``sys.stdout`` that passes writes through and hands each complete line to the
+    invocation printing it: the route is a context variable, so invocations running in
+    several threads at once each keep their own lines."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
 
     def write(self, text: str) -> int:
-        self._inner.write(text)
-        self._pending += text
-        *lines, self._pending = self._pending.split("\n")
-        for line in lines:
-            self._on_line(line)
+        self.inner.write(text)
+        route = _ROUTE.get()
+        if route is not None:
+            route.take(text)
         return len(text)
 
     def flush(self) -> None:
-        self._inner.flush()
-
-    def close_lines(self) -> None:
-        if self._pending:
-            self._on_line(self._pending)
-            self._pending = ""
+        self.inner.flush()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return getattr(self.inner, name)
+
+
+_installed: list[_RoutingStdout] = []  # the router while any capture is open (at most one)
+_users = 0
+_install_lock = threading.Lock()
 
 
 @contextmanager
 def capture_stdout(execution_arn: str, sink: LogSink) -> Iterator[None]:
-    """Keep what the block prints to ``sys.stdout`` as records (process-wide: one
-    in-process invocation at a time may use it)."""
-    original = sys.stdout
-    tee = _LineTee(original, lambda line: sink(stdout_record(execution_arn, line)))
-    sys.stdout = tee
+    """Keep what the block prints to ``sys.stdout`` as records of ``execution_arn``.
+
+    One router replaces ``sys.stdout`` while any capture is open; each block sees only
+    the lines printed from its own thread (or context), however many run at once."""
+    global _users
+    with _install_lock:
+        if _users == 0:
+            _installed[:] = [_RoutingStdout(sys.stdout)]
+            sys.stdout = _installed[0]
+        _users += 1
+    route = _Route(execution_arn, sink)
+    token = _ROUTE.set(route)
     try:
         yield
     finally:
-        tee.close_lines()
-        sys.stdout = original
+        _ROUTE.reset(token)
+        route.close()
+        with _install_lock:
+            _users -= 1
+            if _users == 0:
+                router = _installed.pop()
+                if sys.stdout is router:  # else someone replaced it since: leave theirs
+                    sys.stdout = router.inner
