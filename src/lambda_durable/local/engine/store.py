@@ -215,6 +215,8 @@ class Store:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._keys: dict[str, int] = {}
+        self._next_event: dict[int, int] = {}
+        """Per execution key, the EventId the next run must start with (read once)."""
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -236,6 +238,7 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._keys.clear()  # a key read or assigned in this transaction may be gone
+                self._next_event.clear()
                 raise
             self._conn.execute("COMMIT")
 
@@ -286,14 +289,17 @@ class Store:
         first = events[0].event_id
         if any(e.event_id != first + i for i, e in enumerate(events)):
             raise sqlite3.IntegrityError(f"EventIds of one transition must be consecutive, from {first}")
-        row = conn.execute("SELECT MAX(last_id) FROM event_runs WHERE execution = ?", (key,)).fetchone()
-        expected = (row[0] or 0) + 1
+        expected = self._next_event.get(key)
+        if expected is None:
+            row = conn.execute("SELECT MAX(last_id) FROM event_runs WHERE execution = ?", (key,)).fetchone()
+            expected = (row[0] or 0) + 1
         if first != expected:
             raise sqlite3.IntegrityError(f"EventId {first} does not continue the history (next is {expected})")
         conn.execute(
             "INSERT INTO event_runs (execution, first_id, last_id, data) VALUES (?, ?, ?, ?)",
             (key, first, events[-1].event_id, codec.dumps_all(events)),
         )
+        self._next_event[key] = events[-1].event_id + 1
 
     def _key(self, conn: sqlite3.Connection, arn: str) -> int:
         """The execution's integer key: operation and event rows carry it, not the long ARN."""
