@@ -404,6 +404,7 @@ class LocalBackend:
         self.service.add_listener(listener)
 
     def close(self) -> None:
+        self.service.close()
         self.store.close()
 
     def __enter__(self) -> LocalBackend:

@@ -7,7 +7,7 @@ in one process (tests, the local backend) without interfering.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -51,6 +51,8 @@ class ExecutionState:
         self.base_logger = logger
         self.lambda_context = lambda_context
         self._ops: dict[str, Operation] = {}
+        self.merge = _merger(self._ops)
+        """Newer copies of operations replace older ones (the service is the authority)."""
         self.merge(operations)
         self.execution_id = arn.rsplit("/", 1)[-1]
         self.had_history = any(op.type is not OperationType.EXECUTION for op in self._ops.values())
@@ -77,11 +79,6 @@ class ExecutionState:
             )
         )
 
-    def merge(self, operations: Iterable[Operation]) -> None:
-        """Newer copies of operations replace older ones (the service is the authority)."""
-        for op in operations:
-            self._ops[op.id] = op
-
     def operation(self, op_id: str) -> Operation | None:
         return self._ops.get(op_id)
 
@@ -98,3 +95,15 @@ class ExecutionState:
     def input_payload(self) -> str | None:
         op = self.execution_operation
         return op.execution_details.input_payload if op and op.execution_details else None
+
+
+def _merger(ops: dict[str, Operation]) -> Callable[[Iterable[Operation]], None]:
+    """Merges operations into ``ops``. A closure over the dict, not a bound method: the
+    checkpointer keeps it, and a method would tie the state and its checkpointer in a
+    cycle that only the garbage collector frees (with every operation of the log)."""
+
+    def merge(operations: Iterable[Operation]) -> None:
+        for op in operations:
+            ops[op.id] = op
+
+    return merge

@@ -130,6 +130,16 @@ class LocalService(ExternalOps):
         with self._lock:
             self._listeners.append(listener)
 
+    def close(self) -> None:
+        """Drop the working state and the listeners (the backend is closing): a listener
+        that points back at its backend would otherwise keep every execution's state
+        alive until the garbage collector's next full pass."""
+        with self._lock:
+            self._live.clear()
+            self._finished.clear()
+            self._listeners.clear()
+            self._roots.clear()
+
     # --- time -------------------------------------------------------------------------
 
     def family_root(self, arn: str) -> str:
