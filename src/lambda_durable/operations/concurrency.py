@@ -38,7 +38,7 @@ from lambda_durable.operations.child import (
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
-from lambda_durable.serdes import SerDes, dumps
+from lambda_durable.serdes import KnowsRoundTrip, SerDes, dumps
 from lambda_durable.wire import (
     PYTHON,
     ContextOptions,
@@ -228,7 +228,7 @@ class _Container:
                 return ran
             outcomes[index] = ran.unwrap()
         batch = BatchResult(_items(outcomes), summary.reason)
-        return self.batch_codec.encode(batch).bind(self.batch_codec.decode)
+        return self.batch_codec.encode(batch).bind(lambda payload: self.batch_codec.replayed(batch, payload))
 
     def _complete(self, batch: BatchResult[Any]) -> Result[BatchResult[Any], DurableError]:
         encoded = self.batch_codec.encode(batch)
@@ -244,7 +244,7 @@ class _Container:
                 context_options=ContextOptions(replay_children=large),
             )
         )
-        return self.batch_codec.decode(payload)
+        return self.batch_codec.replayed(batch, payload)
 
     def _fail(self, error: ErrorObject) -> Result[Any, DurableError]:
         self.scope.state.checkpointer.defer(self.slot.update(OperationAction.FAIL, error=error))
@@ -349,7 +349,7 @@ class _Summary:
 
 
 @frozen
-class _DefaultBatchSerDes(SerDes[BatchResult[Any]]):
+class _DefaultBatchSerDes(SerDes[BatchResult[Any]], KnowsRoundTrip):
     """A BatchResult as JSON; each item's result is stored with the item codec's text, so
     custom item codecs and rich result types survive the round trip."""
 
@@ -365,6 +365,15 @@ class _DefaultBatchSerDes(SerDes[BatchResult[Any]]):
                 entry["error"] = _error_json(item.error)
             items.append(entry)
         return dumps({"items": items, "completionReason": value.completion_reason.value})
+
+    def reads_back_unchanged(self, value: BatchResult[Any], /) -> bool:
+        """Items without errors whose results the item codec reads back unchanged."""
+        codec = self.item_codec
+        return all(
+            item.error is None
+            and (item.status is not BatchItemStatus.SUCCEEDED or codec.reads_back_unchanged(item.result))
+            for item in value.items
+        )
 
     def deserialize(self, data: str, /) -> BatchResult[Any]:
         raw = json.loads(data)

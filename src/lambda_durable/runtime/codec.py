@@ -7,8 +7,12 @@ from typing import Generic, TypeVar
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from lambda_durable.errors import DurableError, SerdesFailed, error_object_from_exception
-from lambda_durable.serdes import SerDes, TaggedSerDes
+from lambda_durable.errors import (
+    DurableError,
+    SerdesFailed,
+    error_object_from_exception,
+)
+from lambda_durable.serdes import KnowsRoundTrip, SerDes
 
 T = TypeVar("T")
 
@@ -34,6 +38,11 @@ class Codec(Generic[T]):
     def replayed(self, value: T, payload: str) -> Result[T, DurableError]:
         """What a replay will read from ``payload`` (written from ``value``): the first
         run returns that too, so both runs see the same value."""
-        if isinstance(self.serdes, TaggedSerDes) and self.serdes.reads_back_unchanged(value):
+        if self.reads_back_unchanged(value):
             return Success(value)
         return self.decode(payload)
+
+    def reads_back_unchanged(self, value: T) -> bool:
+        """True when the serdes knows that ``value`` reads back equal to itself."""
+        serdes = self.serdes
+        return isinstance(serdes, KnowsRoundTrip) and serdes.reads_back_unchanged(value)

@@ -106,3 +106,24 @@ def test_converter_serdes_uses_registered_hooks() -> None:
     serdes = converter_serdes(conv, Money)
     assert serdes.serialize(Money(1250)) == '"12.50"'
     assert serdes.deserialize('"3.10"').cents == 310
+
+
+# --- what a codec knows reads back unchanged (the first run skips decoding it) ---------------
+
+any_values = json_values | st.builds(Line, sku=st.text(), qty=st.integers()) | st.just(Color.RED) | st.tuples(
+    st.integers()
+)
+
+
+@given(any_values)
+def test_a_value_said_to_read_back_unchanged_does(value: Any) -> None:
+    if TAGGED.reads_back_unchanged(value):
+        decoded = TAGGED.deserialize(TAGGED.serialize(value))
+        assert decoded == value and type(decoded) is type(value)
+
+
+def test_only_json_scalars_are_known_to_read_back_unchanged() -> None:
+    known = ["text", 7, True, None]
+    unknown: list[Any] = [1.5, [1], {"a": 1}, (1,), Color.RED, Line("a", 1)]
+    assert all(TAGGED.reads_back_unchanged(v) for v in known)
+    assert not any(TAGGED.reads_back_unchanged(v) for v in unknown)
