@@ -1,0 +1,128 @@
+"""The conformance requirements, end to end through ``lambda-durable serve`` and boto3.
+
+The same requirement files, handlers (``tests/conformance/handlers.py``) and runner as
+``tests/conformance/test_conformance.py``, but each requirement runs on a fresh
+``DurableServer`` through ``ServeBackend`` (see ``serve_conformance``): started with
+``Invoke``, read with ``GetDurableExecution``/``GetDurableExecutionHistory``, answered
+with the ``SendDurableExecutionCallback*`` APIs, every response checked against
+botocore's model. The histories a client reads over the wire must match the same
+expected histories.
+
+Requirements are found as the in-process test finds them: ``$LAMBDA_DURABLE_CONFORMANCE``
+if set (it must exist), else ``<repo>/../shared/conformance/requirements`` (skipped if
+absent). Callback timeouts and action delays run in real time on ``serve``, so every
+requirement runs at once on its own server (one module-scoped pass in a thread pool);
+each test then reports its own verdict.
+
+Most requirements run on ``serve``'s default skipping clock. One whose execution has a
+callback and a wait runs on a real-time server (its test id says ``real-time``): there
+the answer (or the callback's timeout) must land while the wait is still running, as on
+Lambda, but a skipping server skips a wait as soon as nothing runs, even with a callback
+open, and no client can hold it back (see ``needs_real_time``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from returns.pipeline import is_successful
+from returns.result import Result
+from serve_conformance import ServeBackend
+
+from lambda_durable.conformance.handler_file import load_handler_file
+from lambda_durable.conformance.report import Verdict, VerdictKind
+from lambda_durable.conformance.requirements import Requirement, RequirementError, load_requirements, loaded_id
+from lambda_durable.conformance.runner import Runner
+
+REPO = Path(__file__).resolve().parents[3]
+HANDLERS_FILE = REPO / "tests" / "conformance" / "handlers.py"
+ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
+SUITES = (
+    "step", "wait", "child", "callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel",
+)
+"""The suites ``tests/conformance/test_conformance.py`` runs in process."""
+WORKERS = 24
+"""Requirements in flight at once: most of a run is real-time callback timeouts and
+action delays, so they overlap well even on two cores."""
+
+Loaded = Result[Requirement, RequirementError]
+
+
+def needs_real_time(requirement: Requirement) -> bool:
+    """Whether the execution both waits and has a callback (EMULATOR.md §8.5 answers it
+    after ``Delay`` real seconds). On the skipping clock the pump skips the wait at once
+    while the callback is open, so the wait ends before the answer arrives (4-9, 4-10),
+    and a jump to a wait due after a callback's timeout fires both in one pass, one
+    re-invocation instead of two (4-11): histories Lambda would not write."""
+    kinds = {e.get("EventType") for e in requirement.expected_history if isinstance(e, Mapping)}
+    return {"WaitStarted", "CallbackStarted"} <= kinds
+
+
+def _real_time(item: Loaded) -> bool:
+    return is_successful(item) and needs_real_time(item.unwrap())
+
+
+def _requirements_root() -> Path | None:
+    """As ``tests/conformance/test_conformance.py`` finds it; None: not available here."""
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        return Path(configured)  # a bad path fails below, as in the in-process test
+    root = REPO.parent / "shared" / "conformance" / "requirements"
+    return root if root.is_dir() else None
+
+
+def _load() -> list[Loaded]:
+    root = _requirements_root()
+    if root is None or not root.is_dir():
+        return []
+    return load_requirements([root / suite for suite in SUITES if (root / suite).is_dir()])
+
+
+LOADED = _load()
+PARAMS = [
+    pytest.param(loaded_id(item), id=f"{loaded_id(item)}-real-time" if _real_time(item) else loaded_id(item))
+    for item in LOADED
+]
+
+
+def _real_time_backend() -> ServeBackend:
+    return ServeBackend(real_time=True)
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> Iterator[dict[str, Verdict]]:
+    handler_file = load_handler_file(HANDLERS_FILE)
+    assert is_successful(handler_file), handler_file.failure()
+    rng = random.Random(20261201)
+    skipping = Runner(handler_file.unwrap(), backend_factory=ServeBackend, rng=rng)
+    real_time = Runner(handler_file.unwrap(), backend_factory=_real_time_backend, rng=rng)
+
+    def verdict(item: Loaded) -> Verdict:
+        return (real_time if _real_time(item) else skipping).verdict(item)
+
+    wanted = list(LOADED)
+    # the slow (real-time) ones first, so they overlap with everything else
+    wanted.sort(key=lambda item: not _real_time(item))
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="conformance-over-serve") as pool:
+        yield {v.requirement_id: v for v in pool.map(verdict, wanted)}
+
+
+def test_requirements_are_available() -> None:
+    configured = os.environ.get(ENV_VAR)
+    if configured and not Path(configured).is_dir():
+        pytest.fail(f"{ENV_VAR}={configured!r} is not a directory")
+    if not LOADED:
+        pytest.skip(f"conformance requirements not found (set {ENV_VAR} to run them over serve)")
+    missing = [suite for suite in SUITES if not (_requirements_root() or Path()).joinpath(suite).is_dir()]
+    assert not missing, f"requirement suites missing: {missing}"
+
+
+@pytest.mark.parametrize("requirement_id", PARAMS)
+def test_requirement_passes_over_serve(requirement_id: str, verdicts: dict[str, Verdict]) -> None:
+    verdict = verdicts[requirement_id]
+    assert verdict.kind is VerdictKind.PASS, verdict.line()
