@@ -14,11 +14,11 @@ absent). Callback timeouts and action delays run in real time on ``serve``, so e
 requirement runs at once on its own server (one module-scoped pass in a thread pool);
 each test then reports its own verdict.
 
-Most requirements run on ``serve``'s default skipping clock. One whose execution has a
-callback and a wait runs on a real-time server (its test id says ``real-time``): there
-the answer (or the callback's timeout) must land while the wait is still running, as on
-Lambda, but a skipping server skips a wait as soon as nothing runs, even with a callback
-open, and no client can hold it back (see ``needs_real_time``).
+Most requirements run on ``serve``'s default skipping clock. One whose callback is
+answered after a real delay while the execution also waits runs on a real-time server
+(its test id says ``real-time``): there the answer must land while the wait is still
+running, as on Lambda, but a skipping server skips a wait as soon as nothing runs, even
+with a callback open, and no client can hold it back (see ``needs_real_time``).
 """
 
 from __future__ import annotations
@@ -54,13 +54,14 @@ Loaded = Result[Requirement, RequirementError]
 
 
 def needs_real_time(requirement: Requirement) -> bool:
-    """Whether the execution both waits and has a callback (EMULATOR.md §8.5 answers it
-    after ``Delay`` real seconds). On the skipping clock the pump skips the wait at once
-    while the callback is open, so the wait ends before the answer arrives (4-9, 4-10),
-    and a jump to a wait due after a callback's timeout fires both in one pass, one
-    re-invocation instead of two (4-11): histories Lambda would not write."""
+    """Whether a callback is answered after a real ``Delay`` (EMULATOR.md §8.5) while the
+    execution also waits. On the skipping clock the pump ends the wait at once, before
+    the answer lands (4-9, 4-10): a history Lambda would not write, and no client can
+    hold the pump back. (A callback *timeout* due before a wait end is fine: the jump
+    stops at the timeout first, 4-11.)"""
     kinds = {e.get("EventType") for e in requirement.expected_history if isinstance(e, Mapping)}
-    return {"WaitStarted", "CallbackStarted"} <= kinds
+    answered_later = any(action.delay_seconds > 0 for action in requirement.callback_actions)
+    return answered_later and {"WaitStarted", "CallbackStarted"} <= kinds
 
 
 def _real_time(item: Loaded) -> bool:

@@ -51,6 +51,20 @@ def approval_then_hour(event: Any, ctx: DurableContext) -> Result[str, DurableEr
 
 
 @durable_handler
+def short_callback_then_long_wait(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
+    """A 3-minute callback nobody answers, then a 6-minute wait, then the callback's answer."""
+    config = CallbackConfig(timeout=Duration.minutes(3))
+    answer = ctx.create_callback(str, name="cb", config=config).bind(
+        lambda cb: ctx.wait(Duration.minutes(6), name="six").bind(lambda _: cb.result())
+    )
+    match answer:
+        case Failure(CallbackTimedOut()):
+            return Success("timed out")
+        case _:
+            return answer
+
+
+@durable_handler
 def invokes_hour_wait(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
     return ctx.invoke("hour_wait", None, str, name="child")
 
@@ -75,6 +89,7 @@ def pumped() -> Iterator[tuple[LocalBackend, Pump]]:
         backend.register("approval", approval, execution_timeout=600)
         backend.register("approval_then_hour", approval_then_hour)
         backend.register("invokes_hour_wait", invokes_hour_wait)
+        backend.register("short_callback_then_long_wait", short_callback_then_long_wait)
         pump = Pump(backend)
         pump.start()
         try:
@@ -163,6 +178,26 @@ def test_an_executions_own_skipped_wait_still_times_out_its_callback(pumped: tup
     timed_out = _named(done.events, "approval", "CallbackTimedOut").event_timestamp
     assert timed_out - started >= timedelta(minutes=5)
     assert backend.describe(bystander).status is ExecutionStatus.RUNNING  # its 300 s are not up
+
+
+def test_a_jump_to_a_wait_end_stops_first_at_a_callback_timeout_it_would_pass(
+    pumped: tuple[LocalBackend, Pump],
+) -> None:
+    """The timeout fires at its own moment and re-invokes the handler; the wait ends
+    later and re-invokes it again (two re-invocations, as on Lambda), not both at once."""
+    backend, pump = pumped
+    arn = backend.start("short_callback_then_long_wait", "null")
+    pump.watch(arn)
+    assert pump.wait_until_done(arn, 10)
+    done = backend.describe(arn)
+    assert done.status is ExecutionStatus.SUCCEEDED and done.result == '"timed out"'
+    started = _named(done.events, "cb", "CallbackStarted").event_timestamp
+    timed_out = _named(done.events, "cb", "CallbackTimedOut")
+    waited = _named(done.events, "six", "WaitSucceeded")
+    assert timed_out.event_id < waited.event_id
+    assert timedelta(minutes=3) <= timed_out.event_timestamp - started < timedelta(minutes=6)
+    invocations = [e for e in done.events if e.event_type.value == "InvocationCompleted"]
+    assert len(invocations) == 3
 
 
 def test_a_chained_child_shares_its_parents_time_and_leaves_others_alone(pumped: tuple[LocalBackend, Pump]) -> None:

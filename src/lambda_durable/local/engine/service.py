@@ -649,6 +649,17 @@ class LocalService(ExternalOps):
                 moments.append(live.retry_at)
             return min(moments) if moments else None
 
+    def next_callback_timeout(self, arn: str) -> datetime | None:
+        """The next callback (or heartbeat) timeout. A skipping clock never jumps to one
+        for its own sake (an answer may still come), but a jump to a later wait end stops
+        there first, so the timeout fires at its own moment, before what follows."""
+        with self._lock:
+            live = self._running(arn)
+            if live is None or not live.running:
+                return None
+            moments = [t for i, t in live.timers.items() if i in live.waiting]
+            return min(moments) if moments else None
+
     def stop_execution(self, arn: str, error: ErrorObject | None = None) -> Result[datetime, ServiceError]:
         """StopDurableExecution: STOPPED + ``ExecutionStopped``; idempotent once terminal."""
         with self._lock:

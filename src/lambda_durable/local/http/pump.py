@@ -9,7 +9,9 @@ clock a family (an execution and the child executions it waits on) whose members
 all idle jumps its own clock to its next wait or retry at once; other families' time is
 not moved, so their callback timeouts and deadlines are not advanced by it. Callback
 timeouts and execution deadlines are never jumped to, since an answer may still arrive:
-they run in real time. All state changes go through the service, whose lock serialises
+they run in real time, unless the family's own jump to its next wait end or retry would
+pass one: then it jumps to that timeout first, so the timeout fires at its own moment,
+before what the wait brings (as the service orders them). All state changes go through the service, whose lock serialises
 every transition.
 """
 
@@ -134,7 +136,9 @@ class Pump:
             if self._skip and root not in blocked:
                 timers = [t for t in map(self._service.next_timer, members) if t is not None]
                 if timers:
-                    clock.sleep_until(min(timers))  # this family's time only: an instant jump
+                    # a callback timeout the jump would pass fires first, at its own time
+                    passed = [t for t in map(self._service.next_callback_timeout, members) if t is not None]
+                    clock.sleep_until(min(timers + passed))  # this family's time only: an instant jump
                     jumped = True
                     continue
             wakes = [w for w in map(self._service.next_wakeup, members) if w is not None]
