@@ -117,28 +117,31 @@ def replay_split(n: int, runs: int) -> tuple[float, float]:
     """(decoding the event, the rest of the replay) per operation, for n finished steps:
     the second invocation of "n steps, then a wait", timed from its start to the end of
     its steps, as the benchmark's replay row is."""
-    spans: list[float] = []
-    decodes: list[float] = []
-    for _ in range(runs + 1):
-        marks: list[float] = []
-        starts: list[float] = []
-        events: list[dict[str, Any]] = []
-        handler = steps_handler(n, wait_after=True, marks=marks)
-
-        def timed(event: Any, context: Any) -> Any:
-            events.append(event)
-            starts.append(time.perf_counter())
-            return handler(event, context)
-
-        with LocalBackend() as backend:
-            backend.register("replay", timed)
-            outcome = backend.run_until_settled(backend.start("replay", "{}"))
-        if outcome.result != str(sum(range(n))) or len(starts) != 2:
-            raise SystemExit(f"wrong replay run: {outcome.result!r}, {len(starts)} invocations")
-        spans.append(marks[1] - starts[1])
-        decodes.append(_timed(lambda: INVOCATION.decode(InvocationInput, events[1])))
-    whole, decode = min(spans[1:]), min(decodes[1:])
+    _replay_once(n)  # warm-up
+    spans, decodes = zip(*(_replay_once(n) for _ in range(runs)), strict=True)
+    whole, decode = min(spans), min(decodes)
     return decode / n, (whole - decode) / n
+
+
+def _replay_once(n: int) -> tuple[float, float]:
+    """(the second invocation's span up to the end of its steps, decoding its event)."""
+    marks: list[float] = []
+    starts: list[float] = []
+    events: list[dict[str, Any]] = []
+    handler = steps_handler(n, wait_after=True, marks=marks)
+
+    def timed(event: Any, context: Any) -> Any:
+        events.append(event)
+        starts.append(time.perf_counter())
+        return handler(event, context)
+
+    with LocalBackend() as backend:
+        backend.register("replay", timed)
+        outcome = backend.run_until_settled(backend.start("replay", "{}"))
+    if outcome.result != str(sum(range(n))) or len(starts) != 2:
+        raise SystemExit(f"wrong replay run: {outcome.result!r}, {len(starts)} invocations")
+    second = events[1]
+    return marks[1] - starts[1], _timed(lambda: INVOCATION.decode(InvocationInput, second))
 
 
 def _timed(fn: Callable[[], object]) -> float:
