@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
@@ -117,6 +118,9 @@ class Measurement:
     state_calls: int
     """``GetDurableExecutionState`` calls (paging the operation log)."""
     peak_rss_kib: int
+    probe_seconds: float = 0.0
+    """The machine-speed probe (``speed_probe``) in this process, before and after the
+    timed run, averaged: how fast the machine ran when this run was timed."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -215,6 +219,19 @@ def measured(
     )
 
 
+def speed_probe() -> float:
+    """Seconds a fixed pure-Python loop takes now (best of 3, a few ms each). The
+    machine's speed drifts between phases; a run timed next to a slow probe ran slow."""
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        total = 0
+        for i in range(50_000):
+            total += i * i
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
 def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
     """``WORKER KEY OUT [--cold]``: run one workload once and write its ``Measurement`` to OUT.
 
@@ -229,7 +246,9 @@ def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
     workload = BY_KEY[args[0]]
     if not cold:
         run(replace(workload, n=min(workload.n, 2)))
+    before = speed_probe()
     measurement = run(workload)
+    measurement = replace(measurement, probe_seconds=(before + speed_probe()) / 2)
     with open(args[1], "w", encoding="utf-8") as out:
         out.write(measurement.to_json())
     return 0

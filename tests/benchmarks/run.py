@@ -94,6 +94,9 @@ class Cell:
     def calls_per_op(self) -> float:
         return statistics.median(m.checkpoint_calls / max(m.operations, 1) for m in self.runs)
 
+    def probe_ms(self) -> float:
+        return statistics.median(m.probe_seconds for m in self.runs) * 1000
+
     def rss_mib(self) -> float:
         return statistics.median(m.peak_rss_kib for m in self.runs) / 1024
 
@@ -198,6 +201,22 @@ def rows(workloads: list[Workload], cells: dict[str, dict[str, Cell]]) -> tuple[
         rss = " / ".join(per_sdk(f"{cells[w.key][s].rss_mib():.1f}" if cells[w.key][s].runs else "", s) for s in SDKS)
         table.append([w.label, cell_text(official, w, marks["official"]), cell_text(ours, w, marks["ours"]), ratio, calls, rss])
     return table, notes
+
+
+def probe_note(cells: dict[str, dict[str, Cell]]) -> str:
+    """How fast the machine ran while each SDK's runs were timed (``speed_probe``)."""
+    probes = {
+        sdk: statistics.median(
+            m.probe_seconds * 1000 for by_sdk in cells.values() for m in by_sdk[sdk].runs if m.probe_seconds
+        )
+        if any(m.probe_seconds for by_sdk in cells.values() for m in by_sdk[sdk].runs)
+        else float("nan")
+        for sdk in SDKS
+    }
+    return (
+        f"Machine-speed probe (a fixed Python loop timed around each run; median, lower is faster): "
+        f"official runs {probes['official']:.2f} ms, ours {probes['ours']:.2f} ms."
+    )
 
 
 HEADER = ["workload", "official", "ours", "ratio", "checkpoint calls/op (official / ours)", "peak RSS MiB (official / ours)"]
@@ -444,6 +463,7 @@ def main(argv: list[str]) -> int:
     info["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     table, notes = rows(workloads, cells)
+    notes.append(probe_note(cells))
     found = targets(cells)
     print()
     print(plain_table(table))
