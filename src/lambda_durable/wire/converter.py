@@ -24,7 +24,7 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.wire.enums import WIRE_ENUMS, EventType
 from lambda_durable.wire.models import Event, EventDetails
-from lambda_durable.wire.planned import FALLBACK_ERRORS, plan_decoder
+from lambda_durable.wire.planned import FALLBACK_ERRORS, Planner
 
 T = TypeVar("T")
 
@@ -70,7 +70,7 @@ class WireConverter:
         """``planned=False`` decodes through cattrs alone (the reference the planned
         decoders are tested against)."""
         self.timestamps = timestamps
-        self._planned = planned
+        self._planner = Planner(pascal_case, self._planned_time) if planned else None
         conv = Converter(unstruct_collection_overrides={tuple: list})
         for enum_cls in WIRE_ENUMS:
             conv.register_unstructure_hook(enum_cls, _enum_value)
@@ -119,7 +119,7 @@ class WireConverter:
     def _make_structure(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides = {a.name: override(rename=pascal_case(a.name)) for a in attrs.fields(cls)}
         inner = make_dict_structure_fn(cls, self._conv, **overrides)  # type: ignore[arg-type]
-        planned = plan_decoder(cls, key=pascal_case, time=self._planned_time) if self._planned else None
+        planned = self._planner.plan(cls) if self._planner is not None else None
 
         def structure(value: Any, typ: Any) -> Any:
             if planned is not None:

@@ -29,22 +29,18 @@ FALLBACK_ERRORS = (NotPlain, KeyError, TypeError, ValueError, OverflowError, OSE
 """What a planned decoder may raise; each means "use the general decoder"."""
 
 
-def plan_decoder(
-    cls: type[Any], *, key: Callable[[str], str], time: Callable[[object], datetime]
-) -> Decoder | None:
-    """The planned decoder of attrs class ``cls`` (a field's wire name is ``key(name)``,
-    timestamps are read by ``time``), or None when a field has a shape the planner
-    leaves to cattrs."""
-    return _Planner(key, time).plan(cls)
+class Planner:
+    """Builds planned decoders for attrs classes (a field's wire name is ``key(name)``,
+    timestamps are read by ``time``); a class nested in several others is planned once."""
 
-
-class _Planner:
     def __init__(self, key: Callable[[str], str], time: Callable[[object], datetime]) -> None:
         self._key = key
         self._time = time
         self._plans: dict[type[Any], Decoder | None] = {}
 
     def plan(self, cls: type[Any]) -> Decoder | None:
+        """The planned decoder of ``cls``, or None when a field has a shape the planner
+        leaves to cattrs."""
         if cls not in self._plans:
             self._plans[cls] = None  # a class that contains itself stays with cattrs
             self._plans[cls] = self._build(cls)

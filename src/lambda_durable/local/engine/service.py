@@ -26,7 +26,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.client import ServiceError
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.batch import plan_batch
-from lambda_durable.local.engine.clock import Clock, FamilyClocks
+from lambda_durable.local.engine.clock import Clock, family_clock
 from lambda_durable.local.engine.external import ExternalOps
 from lambda_durable.local.engine.live import Live, Tx
 from lambda_durable.local.engine.service_errors import bad_token, invalid, not_found
@@ -115,8 +115,6 @@ class LocalService(ExternalOps):
         """Chained-invoke target lookup; the backend installs its function registry."""
         self.store = store
         self.clock = clock
-        self._families: FamilyClocks | None = clock if isinstance(clock, FamilyClocks) else None
-        """Per-family views of ``clock`` (a skipping clock), or None: one time for all."""
         self.execution_timeout = execution_timeout
         self.page_bytes = page_bytes
         self._lock = threading.RLock()
@@ -163,9 +161,7 @@ class LocalService(ExternalOps):
         """The clock of ``arn``'s family: every timestamp written for ``arn`` and every
         due-check of its timers, callback timeouts and deadline use it, so time skipped
         for one family does not move another's timers."""
-        if self._families is None:
-            return self.clock
-        return self._families.family(self.family_root(arn))
+        return family_clock(self.clock, self.family_root(arn))
 
     def _now(self, live: Live) -> datetime:
         """The current time of ``live``'s family."""

@@ -11,8 +11,8 @@ not moved, so their callback timeouts and deadlines are not advanced by it. Call
 timeouts and execution deadlines are never jumped to, since an answer may still arrive:
 they run in real time, unless the family's own jump to its next wait end or retry would
 pass one: then it jumps to that timeout first, so the timeout fires at its own moment,
-before what the wait brings (as the service orders them). All state changes go through the service, whose lock serialises
-every transition.
+before what the wait brings (as the service orders them). All state changes go through
+the service, whose lock serialises every transition.
 """
 
 from __future__ import annotations
