@@ -2,10 +2,12 @@
 
 Writes the ``ISO`` wire converter's shape (datetimes as ISO-8601 text, which the
 converters read back exactly; epoch floats could lose a microsecond). Every checkpoint
-encodes each changed operation and each new event, so ``dumps`` uses encoders planned
-once per model class from its attrs fields instead of the general cattrs dispatch;
-they produce the same JSON as ``ISO.encode`` (the tests compare them). The same plans
-with epoch-millisecond timestamps size the operations of an invocation's first page.
+encodes each changed operation and each new event, so ``dumps`` writes the text with
+encoders planned once per model class from its attrs fields, instead of the general
+cattrs dispatch and a dict for the JSON encoder: they produce the same text as
+``json.dumps(ISO.encode(model), separators=(",", ":"))`` (the tests compare them). Dict
+encoders planned the same way, with epoch-millisecond timestamps, size the operations
+of an invocation's first page.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from lambda_durable.wire import (
     PYTHON,
     Event,
     EventDetails,
+    EventType,
     WireConverter,
     WireDecodeError,
 )
@@ -68,13 +71,15 @@ def plain(model: object) -> Any:
 
 def dumps(model: object) -> str:
     """Model -> compact JSON text."""
-    return _json(_encoder(type(model), _iso)(model))
+    return _text(type(model))(model)
 
 
 def dumps_all(models: Sequence[object]) -> str:
     """Models of one class -> one compact JSON array."""
-    encode = _encoder(type(models[0]), _iso) if models else None
-    return _json([encode(m) for m in models] if encode is not None else [])
+    if not models:
+        return "[]"
+    encode = _text(type(models[0]))
+    return "[" + ",".join([encode(m) for m in models]) + "]"
 
 
 def invocation_size(model: object) -> int:
@@ -174,14 +179,12 @@ def _value_encoder(tp: Any, stamp: Stamp) -> Encoder | None:
 def _plan(cls: type[Any], stamp: Stamp) -> Encoder:
     """The ``ISO`` converter's rules for one class as straight-line code (the way cattrs
     builds its own): PascalCase keys, fields that default to None left out when None,
-    always-present keys first; events (one ``<Type>Details`` key) get their own."""
+    always-present keys first. Events (one ``<Type>Details`` key) go to the converter."""
     if cls is Event:
-        return _event if stamp is _iso else _CONVERTERS[stamp].encode
-    attrs.resolve_types(cls)
-    fields = sorted(attrs.fields(cls), key=lambda f: f.default is None)  # cattrs' key order
+        return _CONVERTERS[stamp].encode
     scope: dict[str, Any] = {}
     lines = [f"def encode_{cls.__name__}(model):", "    out = {}"]
-    for f in fields:
+    for f in _fields(cls):
         encode_value = _value_encoder(f.type, stamp)
         value = "value"
         if encode_value is not None:
@@ -195,27 +198,109 @@ def _plan(cls: type[Any], stamp: Stamp) -> Encoder:
         else:
             lines.append(f"    out[{pascal_case(f.name)!r}] = value")
     lines.append("    return out")
-    exec("\n".join(lines), scope)  # noqa: S102 - source built above from the class's own fields
-    encode: Encoder = scope[f"encode_{cls.__name__}"]
+    return _compiled(lines, scope)
+
+
+def _fields(cls: type[Any]) -> list[attrs.Attribute[Any]]:
+    """The class's fields in the converter's key order: always-present keys first."""
+    attrs.resolve_types(cls)
+    return sorted(attrs.fields(cls), key=lambda f: f.default is None)
+
+
+def _compiled(lines: list[str], scope: dict[str, Any]) -> Callable[[Any], Any]:
+    """The function whose source is ``lines`` (built from a class's own fields)."""
+    exec("\n".join(lines), scope)  # noqa: S102 - source built by the planners above
+    name = lines[0][len("def ") : lines[0].index("(")]
+    function: Callable[[Any], Any] = scope[name]
+    return function
+
+
+# --- planned text encoders (the store's ISO shape) ------------------------------------
+
+TextEncoder = Callable[[Any], str]
+_TEXTS: dict[type[Any], TextEncoder] = {}
+_esc: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _converted(value: Any) -> str:
+    """Any shape the text planner does not know: through the ``ISO`` converter."""
+    return _json(ISO.encode(value))
+
+
+def _text(cls: type[Any]) -> TextEncoder:
+    """The planned text encoder of ``cls``."""
+    encode = _TEXTS.get(cls)
+    if encode is None:
+        encode = _TEXTS[cls] = _event_text if cls is Event else _plan_text(cls) if attrs.has(cls) else _converted
     return encode
 
 
-def _event(event: Event) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "EventType": event.event_type.value,
-        "EventId": event.event_id,
-        "EventTimestamp": _iso(event.event_timestamp),
-    }
-    if event.id is not None:
-        out["Id"] = event.id
-    if event.name is not None:
-        out["Name"] = event.name
-    if event.parent_id is not None:
-        out["ParentId"] = event.parent_id
-    if event.sub_type is not None:
-        out["SubType"] = event.sub_type
-    out[f"{event.event_type.value}Details"] = _details(event.details)
-    return out
+def _value_text(tp: Any, scope: dict[str, Any], name: str) -> str:
+    """An expression writing one field's non-None ``value`` as JSON text. A value of an
+    unexpected class goes to the JSON encoder, so the text is always what it would write."""
+    if get_origin(tp) in (Union, types.UnionType):
+        inner = [a for a in get_args(tp) if a is not type(None)]
+        return _value_text(inner[0], scope, name) if len(inner) == 1 else "_converted(value)"
+    if get_origin(tp) is tuple:
+        return "_json(list(value))" if get_args(tp) == (str, Ellipsis) else "_converted(value)"
+    if tp is datetime:
+        return "'\"' + _iso(value) + '\"'"  # ISO text needs no escapes
+    if tp is str or isinstance(tp, type) and issubclass(tp, Enum) and issubclass(tp, str):
+        return "(_esc(value) if isinstance(value, str) else _json(value))"
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return "_json(value.value)"
+    if isinstance(tp, type) and attrs.has(tp):
+        scope[f"text_{name}"] = _text(tp)
+        return f"text_{name}(value)"
+    if tp is bool:
+        return "('true' if value is True else 'false' if value is False else _json(value))"
+    if tp is int:
+        return "(str(value) if value.__class__ is int else _json(value))"
+    if tp is float:
+        return "_json(value)"
+    return "_converted(value)"
 
 
-_details = _encoder(EventDetails, _iso)
+def _plan_text(cls: type[Any]) -> TextEncoder:
+    """``dumps`` for one class as straight-line code: the dict plan's keys, order and
+    omissions, written as text fragments."""
+    scope: dict[str, Any] = {"_esc": _esc, "_json": _json, "_iso": _iso, "_converted": _converted}
+    lines = [f"def text_{cls.__name__}(model):", "    out = []"]
+    for f in _fields(cls):
+        key = _esc(pascal_case(f.name)) + ":"
+        value = _value_text(f.type, scope, f.name)
+        lines.append(f"    value = model.{f.name}")
+        if f.default is None:
+            lines.append(f"    if value is not None: out.append({key!r} + {value})")
+        else:
+            lines.append(f"    out.append({key!r} + ('null' if value is None else {value}))")
+    lines.append("    return '{' + ','.join(out) + '}'")
+    return _compiled(lines, scope)
+
+
+def _event_text(event: Event) -> str:
+    """An event: its details under one ``<EventType>Details`` key."""
+    head, details_key = _EVENT_KEYS[event.event_type]
+    event_id = event.event_id
+    text = head + (str(event_id) if event_id.__class__ is int else _json(event_id))
+    text += ',"EventTimestamp":"' + _iso(event.event_timestamp) + '"'
+    value = event.id
+    if value is not None:
+        text += ',"Id":' + (_esc(value) if isinstance(value, str) else _json(value))
+    value = event.name
+    if value is not None:
+        text += ',"Name":' + (_esc(value) if isinstance(value, str) else _json(value))
+    value = event.parent_id
+    if value is not None:
+        text += ',"ParentId":' + (_esc(value) if isinstance(value, str) else _json(value))
+    value = event.sub_type
+    if value is not None:
+        text += ',"SubType":' + (_esc(value) if isinstance(value, str) else _json(value))
+    return text + details_key + _details(event.details) + "}"
+
+
+_EVENT_KEYS = {
+    kind: ('{"EventType":' + _esc(kind.value) + ',"EventId":', "," + _esc(kind.value + "Details") + ":")
+    for kind in EventType
+}
+_details = _text(EventDetails)
