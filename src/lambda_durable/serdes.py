@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import json
 import json.scanner
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -56,9 +57,27 @@ def default_converter() -> Converter:
 _ENCODER = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False)
 
 
+_make_c_encoder: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
+_encode_once = (
+    _make_c_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    if _make_c_encoder is not None
+    else None
+)
+"""``_ENCODER``'s C encoder, built once (``JSONEncoder.encode`` builds one per call, which
+costs more than encoding a small payload). It keeps no circularity markers: a circular
+value ends in ``RecursionError``, and ``_ENCODER`` then raises its precise error."""
+
+
 def dumps(value: Any) -> str:
     """Compact JSON, the form every payload the SDK writes takes (one encoder, reused)."""
-    return _ENCODER.encode(value)
+    if _encode_once is None:  # pragma: no cover - CPython always has the C encoder
+        return _ENCODER.encode(value)
+    try:
+        return "".join(_encode_once(value, 0))
+    except RecursionError:
+        return _ENCODER.encode(value)
 
 
 # the stub wants a scanner as the argument; a decoder is what CPython reads its settings from

@@ -11,7 +11,7 @@ from attrs import frozen
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambda_durable.serdes import TaggedSerDes, converter_serdes, default_converter
+from lambda_durable.serdes import TaggedSerDes, converter_serdes, default_converter, dumps, loads
 
 
 @frozen
@@ -127,3 +127,30 @@ def test_only_json_scalars_are_known_to_read_back_unchanged() -> None:
     unknown: list[Any] = [1.5, [1], {"a": 1}, (1,), Color.RED, Line("a", 1)]
     assert all(TAGGED.reads_back_unchanged(v) for v in known)
     assert not any(TAGGED.reads_back_unchanged(v) for v in unknown)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+def test_payload_json_is_what_the_standard_encoder_and_decoder_write_and_read(value: Any) -> None:
+    text = dumps(value)
+    assert text == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert json.dumps(loads(text)) == json.dumps(json.loads(text))  # NaN != NaN, so compare as text
+
+
+def test_payload_json_keeps_the_standard_errors() -> None:
+    circular: list[Any] = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        dumps(circular)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumps(object())
+    assert loads(" 12 ") == 12  # surrounding whitespace, as json.loads allows
+    for bad in ["", "12x", "[1,", "'a'"]:
+        with pytest.raises(json.JSONDecodeError):
+            loads(bad)
