@@ -70,7 +70,8 @@ class WireConverter:
         """``planned=False`` decodes through cattrs alone (the reference the planned
         decoders are tested against)."""
         self.timestamps = timestamps
-        self._planner = Planner(pascal_case, self._planned_time) if planned else None
+        millis = timestamps is TimestampFormat.EPOCH_MILLIS
+        self._planner = Planner(pascal_case, self._planned_time, millis=millis) if planned else None
         conv = Converter(unstruct_collection_overrides={tuple: list})
         for enum_cls in WIRE_ENUMS:
             conv.register_unstructure_hook(enum_cls, _enum_value)

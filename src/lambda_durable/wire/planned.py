@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Union, get_args, get_origin
 
@@ -31,11 +31,13 @@ FALLBACK_ERRORS = (NotPlain, KeyError, TypeError, ValueError, OverflowError, OSE
 
 class Planner:
     """Builds planned decoders for attrs classes (a field's wire name is ``key(name)``,
-    timestamps are read by ``time``); a class nested in several others is planned once."""
+    timestamps are read by ``time``; with ``millis``, integer timestamps, the invocation
+    event's form, are read in line); a class nested in several others is planned once."""
 
-    def __init__(self, key: Callable[[str], str], time: Callable[[object], datetime]) -> None:
+    def __init__(self, key: Callable[[str], str], time: Callable[[object], datetime], *, millis: bool = False) -> None:
         self._key = key
         self._time = time
+        self._millis = millis
         self._plans: dict[type[Any], Decoder | None] = {}
 
     def plan(self, cls: type[Any]) -> Decoder | None:
@@ -78,6 +80,9 @@ class Planner:
             return f"v if type(v) is t_{name} else _not_plain()"
         if tp is datetime:
             scope["time"] = self._time
+            if self._millis:
+                scope["from_timestamp"], scope["UTC"] = datetime.fromtimestamp, UTC
+                return "from_timestamp(v / 1000, UTC) if type(v) is int else time(v)"
             return "time(v)"
         if isinstance(tp, type) and issubclass(tp, Enum):
             scope[f"m_{name}"] = {member.value: member for member in tp}
