@@ -91,7 +91,7 @@ def loads(text: str) -> Any:
     also raises its usual errors."""
     try:
         value, end = _scan_once(text, 0)
-    except StopIteration:
+    except (StopIteration, TypeError):  # not at a JSON value; bytes (json.loads reads those too)
         return json.loads(text)
     return value if end == len(text) else json.loads(text)
 

@@ -122,7 +122,7 @@ def _attempt(
     )
     try:
         value = fn(StepContext(attempt=attempt, operation_id=slot.op_id, logger=logger))
-        if isinstance(value, (IOResult, IO, Result)):
+        if type(value) not in _PLAIN and isinstance(value, (IOResult, IO, Result)):
             value = _opened(value)
     except _BodyFailure as failed:
         return _failed_attempt(scope, slot, failed.error, attempt, config, sync=True)
@@ -175,6 +175,11 @@ def _failed_attempt(
     else:
         checkpointer.defer(fail)
     return Failure(StepFailed(error_object))
+
+
+_PLAIN = frozenset({int, str, float, bool, type(None), list, dict})
+"""Result types that are surely not containers (the container check goes through three
+ABC instance checks, which cost more than a small step body)."""
 
 
 class _BodyFailure(Exception):

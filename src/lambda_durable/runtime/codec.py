@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import (
@@ -22,6 +22,13 @@ class Codec(Generic[T]):
     """Wraps a codec so that a raising serializer is a typed failure, not a crash."""
 
     serdes: SerDes[T]
+    _round_trip: KnowsRoundTrip | None = field(init=False, repr=False, eq=False)
+    """The serdes when it can say which values read back unchanged (checked once: the
+    check is an ABC instance check, and the default codec serves every step)."""
+
+    @_round_trip.default
+    def _knows_round_trip(self) -> KnowsRoundTrip | None:
+        return self.serdes if isinstance(self.serdes, KnowsRoundTrip) else None
 
     def encode(self, value: T) -> Result[str, DurableError]:
         try:
@@ -44,5 +51,5 @@ class Codec(Generic[T]):
 
     def reads_back_unchanged(self, value: T) -> bool:
         """True when the serdes knows that ``value`` reads back equal to itself."""
-        serdes = self.serdes
-        return isinstance(serdes, KnowsRoundTrip) and serdes.reads_back_unchanged(value)
+        round_trip = self._round_trip
+        return round_trip is not None and round_trip.reads_back_unchanged(value)

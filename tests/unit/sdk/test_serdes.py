@@ -4,7 +4,7 @@ import decimal
 import enum
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from attrs import frozen
@@ -151,6 +151,7 @@ def test_payload_json_keeps_the_standard_errors() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         dumps(object())
     assert loads(" 12 ") == 12  # surrounding whitespace, as json.loads allows
+    assert loads(cast(str, b"[1]")) == [1]  # and bytes
     for bad in ["", "12x", "[1,", "'a'"]:
         with pytest.raises(json.JSONDecodeError):
             loads(bad)
