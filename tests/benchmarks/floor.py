@@ -9,10 +9,10 @@ backend it reports, per step (best of ``--runs`` runs in one warm process):
   emulator: validation, transitions, events, the SQLite write) and the rest (the SDK
   and the invocation around it);
 * the same with the garbage collector off (what GC passes over the growing heap cost);
-* a profile of one run, its own time grouped by room: SQLite, JSON encoding, wire
-  model objects, the emulator's transition code, the service, the SDK, ``returns``
-  containers. cProfile inflates Python-level calls more than C calls, so read the
-  groups as shares, not as absolute times.
+* a profile of one run, its own time grouped by room: SQLite, JSON encoding (the
+  store's text), wire decoding, wire model objects, the emulator's transition code, the
+  service, the SDK, ``returns`` containers. cProfile inflates Python-level calls more
+  than C calls, so read the groups as shares, not as absolute times.
 
 And for the replay of N finished steps (the second invocation of ``replay-N``), how the
 per-operation time splits between decoding the invocation event and replaying.
@@ -94,7 +94,8 @@ def best(runs: int, measure: Callable[[], tuple[float, float]]) -> tuple[float, 
 
 ROOMS = (
     ("SQLite", lambda f, fn: "sqlite3" in fn or "execute" in fn),
-    ("JSON encoding", lambda f, fn: "json" in f or fn == "<lambda>" and f.endswith("engine/codec.py")),
+    ("JSON encoding", lambda f, fn: "json" in f or f.endswith("engine/codec.py") or fn.startswith("text_")),
+    ("wire decoding", lambda f, fn: fn.startswith("decode_") or f.endswith("wire/converter.py")),
     ("wire model objects", lambda f, fn: f.startswith("<attrs generated")),
     ("emulator: transitions, batch plan", lambda f, fn: f.endswith(("transitions.py", "batch.py", "members.py"))),
     ("emulator: service, events, store", lambda f, fn: "/local/" in f),
