@@ -30,7 +30,6 @@ from lambda_durable.wire import (
     Event,
     EventDetails,
     EventType,
-    WireConverter,
     WireDecodeError,
 )
 from lambda_durable.wire.converter import pascal_case
@@ -85,7 +84,7 @@ def dumps_all(models: Sequence[object]) -> str:
 def invocation_size(model: object) -> int:
     """``len(json.dumps(INVOCATION.encode(model)))``: what a model adds to an invocation
     event (timestamps as epoch milliseconds, default separators), without cattrs."""
-    return len(_json_spaced(_encoder(type(model), _millis)(model)))
+    return len(_json_spaced(_encoder(type(model))(model)))
 
 
 def loads(cls: type[T], text: str) -> Result[T, WireDecodeError]:
@@ -109,7 +108,7 @@ def decode(cls: type[T], data: object) -> Result[T, WireDecodeError]:
     return PYTHON.decode(cls, data)
 
 
-# --- planned encoders ---------------------------------------------------------------
+# --- timestamps ---------------------------------------------------------------------
 
 
 class _Iso:
@@ -133,19 +132,19 @@ _iso = _Iso()
 
 def _millis(value: datetime) -> int:
     """The ``INVOCATION`` converter's timestamps."""
-    return int(round((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp() * 1000))
+    return round((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
-Stamp = Callable[[datetime], object]
-_CONVERTERS: dict[Stamp, WireConverter] = {_iso: ISO, _millis: INVOCATION}
-_ENCODERS: dict[tuple[type[Any], Stamp], Encoder] = {}
+# --- planned dict encoders (the invocation event's shape, for sizing) ----------------
+
+_ENCODERS: dict[type[Any], Encoder] = {}
 
 
-def _encoder(cls: type[Any], stamp: Stamp) -> Encoder:
-    """The planned encoder of ``cls`` with timestamps written by ``stamp``."""
-    encode = _ENCODERS.get((cls, stamp))
+def _encoder(cls: type[Any]) -> Encoder:
+    """The planned ``INVOCATION`` encoder of ``cls``."""
+    encode = _ENCODERS.get(cls)
     if encode is None:
-        encode = _ENCODERS[cls, stamp] = _plan(cls, stamp) if attrs.has(cls) else _CONVERTERS[stamp].encode
+        encode = _ENCODERS[cls] = _plan(cls) if attrs.has(cls) else INVOCATION.encode
     return encode
 
 
@@ -157,35 +156,35 @@ def _strings(value: tuple[str, ...]) -> list[str]:
     return list(value)
 
 
-def _value_encoder(tp: Any, stamp: Stamp) -> Encoder | None:
+def _value_encoder(tp: Any) -> Encoder | None:
     """How one field's non-None value is written (None: as it is); shapes the planner
-    does not know go to the converter with the same timestamps."""
+    does not know go to the converter."""
     if get_origin(tp) in (Union, types.UnionType):
         inner = [a for a in get_args(tp) if a is not type(None)]
-        return _value_encoder(inner[0], stamp) if len(inner) == 1 else _CONVERTERS[stamp].encode
+        return _value_encoder(inner[0]) if len(inner) == 1 else INVOCATION.encode
     if get_origin(tp) is tuple:
-        return _strings if get_args(tp) == (str, Ellipsis) else _CONVERTERS[stamp].encode
+        return _strings if get_args(tp) == (str, Ellipsis) else INVOCATION.encode
     if tp is datetime:
-        return stamp
+        return _millis
     if isinstance(tp, type) and issubclass(tp, Enum):
         return None if issubclass(tp, str) else _enum  # a str Enum is written as its text
     if isinstance(tp, type) and attrs.has(tp):
-        return _encoder(tp, stamp)
+        return _encoder(tp)
     if tp in (str, int, bool, float):
         return None
-    return _CONVERTERS[stamp].encode
+    return INVOCATION.encode
 
 
-def _plan(cls: type[Any], stamp: Stamp) -> Encoder:
-    """The ``ISO`` converter's rules for one class as straight-line code (the way cattrs
-    builds its own): PascalCase keys, fields that default to None left out when None,
-    always-present keys first. Events (one ``<Type>Details`` key) go to the converter."""
+def _plan(cls: type[Any]) -> Encoder:
+    """The ``INVOCATION`` converter's rules for one class as straight-line code (the way
+    cattrs builds its own): PascalCase keys, fields that default to None left out when
+    None, always-present keys first. Events (one ``<Type>Details`` key) go to the converter."""
     if cls is Event:
-        return _CONVERTERS[stamp].encode
+        return INVOCATION.encode
     scope: dict[str, Any] = {}
     lines = [f"def encode_{cls.__name__}(model):", "    out = {}"]
     for f in _fields(cls):
-        encode_value = _value_encoder(f.type, stamp)
+        encode_value = _value_encoder(f.type)
         value = "value"
         if encode_value is not None:
             scope[f"encode_{f.name}"] = encode_value
@@ -279,7 +278,8 @@ def _plan_text(cls: type[Any]) -> TextEncoder:
 
 
 def _event_text(event: Event) -> str:
-    """An event: its details under one ``<EventType>Details`` key."""
+    """An event: its details under one ``<EventType>Details`` key. The four optional keys
+    are written out one by one (a loop over them costs a third more, for every event)."""
     head, details_key = _EVENT_KEYS[event.event_type]
     event_id = event.event_id
     text = head + (str(event_id) if event_id.__class__ is int else _json(event_id))
