@@ -199,7 +199,8 @@ def rows(workloads: list[Workload], cells: dict[str, dict[str, Cell]]) -> tuple[
 
         calls = " / ".join(per_sdk(f"{cells[w.key][s].calls_per_op():.3f}" if cells[w.key][s].runs else "", s) for s in SDKS)
         rss = " / ".join(per_sdk(f"{cells[w.key][s].rss_mib():.1f}" if cells[w.key][s].runs else "", s) for s in SDKS)
-        table.append([w.label, cell_text(official, w, marks["official"]), cell_text(ours, w, marks["ours"]), ratio, calls, rss])
+        probe = " / ".join(f"{cells[w.key][s].probe_ms():.1f}" if cells[w.key][s].runs else "n/a" for s in SDKS)
+        table.append([w.label, cell_text(official, w, marks["official"]), cell_text(ours, w, marks["ours"]), ratio, calls, rss, probe])
     return table, notes
 
 
@@ -214,12 +215,24 @@ def probe_note(cells: dict[str, dict[str, Cell]]) -> str:
         for sdk in SDKS
     }
     return (
-        f"Machine-speed probe (a fixed Python loop timed around each run; median, lower is faster): "
+        f"Machine-speed probe (a fixed Python loop timed around each run; median, lower is faster;"
+        f" the last column gives each row's): "
         f"official runs {probes['official']:.2f} ms, ours {probes['ours']:.2f} ms."
     )
 
 
-HEADER = ["workload", "official", "ours", "ratio", "checkpoint calls/op (official / ours)", "peak RSS MiB (official / ours)"]
+HEADER = [
+    "workload",
+    "official",
+    "ours",
+    "ratio",
+    "checkpoint calls/op (official / ours)",
+    "peak RSS MiB (official / ours)",
+    "probe ms (official / ours)",
+]
+"""The last column is the machine-speed probe's median over the row's runs: the phase
+the row's runs were timed in (about 2.6 ms fast, 3.6 to 5 ms slow on the documented
+machine)."""
 
 
 def plain_table(table: list[list[str]]) -> str:
