@@ -255,8 +255,6 @@ def _value_text(tp: Any, scope: dict[str, Any], name: str) -> str:
         return "('true' if value is True else 'false' if value is False else _json(value))"
     if tp is int:
         return "(str(value) if value.__class__ is int else _json(value))"
-    if tp is float:
-        return "_json(value)"
     return "_converted(value)"
 
 
