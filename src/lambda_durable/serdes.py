@@ -13,7 +13,6 @@ import dataclasses
 import importlib
 import json
 import json.scanner
-from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -23,6 +22,8 @@ from uuid import UUID
 import attrs
 from cattrs import Converter
 from cattrs.preconf.json import make_converter
+
+from lambda_durable.wire.json_text import json_text_encoder
 
 T = TypeVar("T")
 
@@ -54,30 +55,12 @@ def default_converter() -> Converter:
     return conv
 
 
-_ENCODER = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False)
-
-
-_make_c_encoder: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
-    json.encoder, "c_make_encoder", None
-)
-_encode_once = (
-    _make_c_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    if _make_c_encoder is not None
-    else None
-)
-"""``_ENCODER``'s C encoder, built once (``JSONEncoder.encode`` builds one per call, which
-costs more than encoding a small payload). It keeps no circularity markers: a circular
-value ends in ``RecursionError``, and ``_ENCODER`` then raises its precise error."""
+_encode = json_text_encoder(separators=_COMPACT, ensure_ascii=False)
 
 
 def dumps(value: Any) -> str:
     """Compact JSON, the form every payload the SDK writes takes (one encoder, reused)."""
-    if _encode_once is None:  # pragma: no cover - CPython always has the C encoder
-        return _ENCODER.encode(value)
-    try:
-        return "".join(_encode_once(value, 0))
-    except RecursionError:
-        return _ENCODER.encode(value)
+    return _encode(value)
 
 
 # the stub wants a scanner as the argument; a decoder is what CPython reads its settings from

@@ -71,7 +71,7 @@ class WireConverter:
         decoders are tested against)."""
         self.timestamps = timestamps
         millis = timestamps is TimestampFormat.EPOCH_MILLIS
-        self._planner = Planner(pascal_case, self._planned_time, millis=millis) if planned else None
+        self._planner = Planner(pascal_case, self._structure_time, millis=millis) if planned else None
         conv = Converter(unstruct_collection_overrides={tuple: list})
         for enum_cls in WIRE_ENUMS:
             conv.register_unstructure_hook(enum_cls, _enum_value)
@@ -143,12 +143,6 @@ class WireConverter:
         if self.timestamps is TimestampFormat.ISO8601:
             return aware.isoformat()
         return aware
-
-    def _planned_time(self, value: object) -> datetime:
-        """``_structure_time`` with the invocation event's integer milliseconds first."""
-        if type(value) is int and self.timestamps is TimestampFormat.EPOCH_MILLIS:
-            return datetime.fromtimestamp(value / 1000, UTC)
-        return self._structure_time(value)
 
     def _structure_time(self, value: object) -> datetime:
         if isinstance(value, datetime):

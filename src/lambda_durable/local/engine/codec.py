@@ -33,34 +33,14 @@ from lambda_durable.wire import (
     WireDecodeError,
 )
 from lambda_durable.wire.converter import pascal_case
+from lambda_durable.wire.json_text import json_text_encoder
 
 T = TypeVar("T")
 Encoder = Callable[[Any], Any]
 
 
-def _refuse(value: object) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_make_c_encoder: Callable[..., Callable[[Any, int], tuple[str, ...]]] | None = getattr(
-    json.encoder, "c_make_encoder", None
-)
-
-
-def _json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str]:
-    """``json.dumps`` with these separators. ``JSONEncoder.encode`` builds a fresh C
-    encoder on every call; this builds it once (same output: ASCII escapes; no
-    circularity check, models are trees)."""
-    if _make_c_encoder is None:  # pragma: no cover - CPython always has the C encoder
-        return json.JSONEncoder(separators=(item_separator, key_separator)).encode
-    encoder = _make_c_encoder(
-        None, _refuse, json.encoder.encode_basestring_ascii, None, key_separator, item_separator, False, False, True
-    )
-    return lambda value: "".join(encoder(value, 0))
-
-
-_json = _json_encoder(",", ":")
-_json_spaced = _json_encoder(", ", ": ")  # json.dumps' defaults
+_json = json_text_encoder()
+_json_spaced = json_text_encoder(separators=(", ", ": "))  # json.dumps' defaults
 
 
 def plain(model: object) -> Any:

@@ -6,9 +6,9 @@ Operations are stored as wire JSON plus a few plain columns (id, type, status), 
 creation position. Events are append-only with ``EventId`` contiguous from 1 per
 execution, stored as runs: one row per transition holds that transition's events as a
 JSON array (a checkpoint of 250 steps writes one event row, not 500). Both are keyed by
-the execution's small integer key, not its long ARN, in
-``WITHOUT ROWID`` tables: the key is the row's only copy (half the bytes of a rowid table
-plus index, which matters for an in-memory database).
+the execution's small integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the
+key is the row's only copy (half the bytes of a rowid table plus index, which matters
+for an in-memory database).
 Per-write work is proportional to what changed, never to the size of the execution.
 """
 
