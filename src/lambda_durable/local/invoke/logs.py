@@ -93,9 +93,7 @@ def capture_logs(execution_arn: str, sink: LogSink) -> Iterator[None]:
     handler = CapturingHandler(execution_arn, sink)
     root = logging.getLogger()
     sdk = logging.getLogger(SDK_LOGGER)
-    lowered = sdk.level == logging.NOTSET
-    if lowered:
-        sdk.setLevel(logging.INFO)
+    _SDK_LEVEL.enter(sdk)
     # A record reaches both only if it propagates past ``sdk``, which then it does not.
     targets = [root] if sdk.propagate else [root, sdk]
     for target in targets:
@@ -105,8 +103,35 @@ def capture_logs(execution_arn: str, sink: LogSink) -> Iterator[None]:
     finally:
         for target in targets:
             target.removeHandler(handler)
-        if lowered and sdk.level == logging.INFO:
-            sdk.setLevel(logging.NOTSET)
+        _SDK_LEVEL.leave(sdk)
+
+
+class _LoweredLevel:
+    """The SDK logger's INFO level while any capture runs: invocations in other threads
+    capture at the same time, and the first to end must not raise the level under the
+    others (their records would be dropped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._lowered = False
+
+    def enter(self, sdk: logging.Logger) -> None:
+        with self._lock:
+            if self._open == 0:
+                self._lowered = sdk.level == logging.NOTSET
+                if self._lowered:
+                    sdk.setLevel(logging.INFO)
+            self._open += 1
+
+    def leave(self, sdk: logging.Logger) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0 and self._lowered and sdk.level == logging.INFO:
+                sdk.setLevel(logging.NOTSET)
+
+
+_SDK_LEVEL = _LoweredLevel()
 
 
 def parse_log_line(line: str) -> dict[str, Any] | None:
