@@ -65,11 +65,10 @@ def plan_batch(
         existing = None
         if update.type is not OT.EXECUTION:
             existing = overlay[op_id] if op_id in overlay else lookup(op_id)
-        match apply_update(update, existing, now):
-            case Success(transition):
-                if transition.op is not None:
-                    overlay[op_id] = transition.op
-                planned.append(transition)
-            case Failure(message):
-                return Failure(message)
+        transition = apply_update(update, existing, now)
+        if isinstance(transition, str):
+            return Failure(transition)
+        if transition.op is not None:
+            overlay[op_id] = transition.op
+        planned.append(transition)
     return Success(planned)

@@ -137,7 +137,7 @@ class ExternalOps:
                 failure = started.failure()
                 error = ErrorObject(error_type=failure.code, error_message=failure.message)
         details = attrs.evolve(transition.details, durable_execution_arn=child_arn)
-        started_event = attrs.evolve(transition, details=details)
+        started_event = transition._replace(details=details)
         if error is not None:
             return [started_event, complete_chained(op, OperationStatus.FAILED, now, error=error)]
         assert target is not None

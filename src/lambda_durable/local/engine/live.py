@@ -14,7 +14,11 @@ from attrs import define, field
 
 from lambda_durable.local.engine.callbacks import CallbackRecord
 from lambda_durable.local.engine.members import OT, S
-from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, InvocationRecord
+from lambda_durable.local.engine.store import (
+    ChangeSet,
+    ExecutionRecord,
+    InvocationRecord,
+)
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.local.engine.transitions import Completion
 from lambda_durable.wire import (
@@ -114,18 +118,11 @@ class Tx:
     def event(
         self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
     ) -> None:
-        self.events.append(
-            Event(
-                event_type=event_type,
-                event_id=len(self.live.events) + len(self.events) + 1,
-                event_timestamp=at,
-                details=details,
-                id=op.id if op is not None else None,
-                name=op.name if op is not None else None,
-                parent_id=op.parent_id if op is not None else None,
-                sub_type=op.sub_type if op is not None else None,
-            )
-        )
+        event_id = len(self.live.events) + len(self.events) + 1
+        if op is None:
+            self.events.append(Event(event_type, event_id, at, details))
+        else:  # positional: a quarter cheaper than keywords, once per event
+            self.events.append(Event(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type))
 
     @property
     def current_record(self) -> ExecutionRecord:

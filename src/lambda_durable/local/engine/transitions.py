@@ -1,11 +1,14 @@
 """What one accepted ``OperationUpdate`` does to an operation (EMULATOR.md §3.2-§3.3).
 
 Pure functions: (update, the operation as it stands, now) -> the new operation and the
-event to append, or the exact rejection message. One rule per operation type, looked up
-in ``RULES``. The one impurity is the fresh CallbackId a CALLBACK START draws; the
-service adds what needs its state (a chained invoke's child ARN, the callback timers).
-Async completions (callback answers and timeouts, a chained target ending) are pure
-functions of the operation too (``complete_callback``, ``complete_chained``).
+event to append, or the exact rejection message (a plain ``str``: every checkpointed
+update passes through here, and a ``Result`` around each answer cost more than the rules'
+own checks; ``plan_batch`` gives the batch's verdict as a ``Result``). One rule per
+operation type, looked up in ``RULES``. The one impurity is the fresh CallbackId a
+CALLBACK START draws; the service adds what needs its state (a chained invoke's child
+ARN, the callback timers). Async completions (callback answers and timeouts, a chained
+target ending) are pure functions of the operation too (``complete_callback``,
+``complete_chained``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from attrs import frozen
-from returns.result import Failure, Result, Success
 
 from lambda_durable.local.engine.callbacks import new_callback_id
 from lambda_durable.local.engine.members import OT, A, S
@@ -56,10 +59,13 @@ class Completion:
 NO_DETAILS = EventDetails()
 """The empty details block of most start events: frozen, so one instance serves all."""
 
+FRESH_STEP = StepDetails(0)
+"""The details of a step started for the first time, shared like ``NO_DETAILS``."""
 
-@frozen
-class Transition:
-    """The effect of one update: a new operation state and its event, or a completion."""
+
+class Transition(NamedTuple):
+    """The effect of one update: a new operation state and its event, or a completion.
+    A named tuple: one is built per checkpointed update, at a third of an attrs class's cost."""
 
     op: Operation | None
     event_type: EventType | None
@@ -67,7 +73,10 @@ class Transition:
     completion: Completion | None = None
 
 
-Rule = Callable[[OperationUpdate, Operation | None, datetime], Result[Transition, str]]
+Rejection = str
+"""The exact message a rejected update gets (EMULATOR.md §3.2)."""
+
+Rule = Callable[[OperationUpdate, Operation | None, datetime], Transition | Rejection]
 
 
 def _new(
@@ -137,108 +146,100 @@ def _payload_rules(update: OperationUpdate) -> str | None:
 # --- STEP ----------------------------------------------------------------------
 
 
-def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
     if action not in (A.START, A.SUCCEED, A.FAIL, A.RETRY):
-        return Failure("Invalid action for the given operation type.")
+        return "Invalid action for the given operation type."
     status = cur.status if cur is not None else None
     if cur is not None:
         if action is A.START and status is not S.READY:
-            return Failure("Invalid current STEP state to start.")
+            return "Invalid current STEP state to start."
         if action in (A.SUCCEED, A.FAIL) and status not in (S.STARTED, S.READY):
-            return Failure("Invalid current STEP state to close.")
+            return "Invalid current STEP state to close."
         if action is A.RETRY and status not in (S.STARTED, S.READY):
-            return Failure("Invalid current STEP state to re-attempt.")
+            return "Invalid current STEP state to re-attempt."
     problem = _payload_rules(update)
     if problem is not None:
-        return Failure(problem)
+        return problem
     details = cur.step_details if cur is not None else None
     attempt = (details.attempt if details is not None else None) or 0
     if action is A.START:
-        kept = StepDetails(attempt, None, details.result, details.error) if details is not None else StepDetails(0)
+        kept = StepDetails(attempt, None, details.result, details.error) if details is not None else FRESH_STEP
         op = _new(update, now, step=kept) if cur is None else _moved(cur, S.STARTED, step=kept)
-        return Success(Transition(op, EventType.STEP_STARTED))
+        return Transition(op, EventType.STEP_STARTED)
     base = cur if cur is not None else _new(update, now)
     attempt += 1
     if action is A.RETRY:
         if update.step_options is None or update.step_options.next_attempt_delay_seconds < 1:
-            return Failure("Invalid StepOptions for the given action.")
+            return "Invalid StepOptions for the given action."
         if update.error is not None and update.payload is not None:
-            return Failure("Cannot provide both error and payload to RETRY a STEP.")
+            return "Cannot provide both error and payload to RETRY a STEP."
         delay = update.step_options.next_attempt_delay_seconds
         next_attempt = now + timedelta(seconds=delay)
         op = _moved(base, S.PENDING, step=StepDetails(attempt, next_attempt, update.payload, update.error))
         retry = RetryDetails(current_attempt=attempt, next_attempt_delay_seconds=delay)
         if update.payload is not None:
-            return Success(
-                Transition(
-                    op,
-                    EventType.STEP_SUCCEEDED,
-                    EventDetails(result=_result(update.payload), retry_details=retry),
-                )
+            return Transition(
+                op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry)
             )
-        return Success(
-            Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
-        )
+        return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
     retry = _attempts(attempt)
     if action is A.SUCCEED:
         op = _moved(base, S.SUCCEEDED, now, step=StepDetails(attempt, result=update.payload))
-        return Success(
-            Transition(op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry))
+        return Transition(
+            op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry)
         )
     op = _moved(base, S.FAILED, now, step=StepDetails(attempt, error=update.error))
-    return Success(Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry)))
+    return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
 
 
 # --- CONTEXT -------------------------------------------------------------------
 
 
-def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
     if action not in (A.START, A.SUCCEED, A.FAIL):
-        return Failure("Invalid action for the given operation type.")
+        return "Invalid action for the given operation type."
     if action is A.START:
         if cur is not None:
-            return Failure("Cannot start a CONTEXT that already exist.")
+            return "Cannot start a CONTEXT that already exist."
         op = _new(update, now, context=ContextDetails())
-        return Success(Transition(op, EventType.CONTEXT_STARTED))
+        return Transition(op, EventType.CONTEXT_STARTED)
     if cur is not None and cur.status is not S.STARTED:
-        return Failure("Invalid current CONTEXT state to close.")
+        return "Invalid current CONTEXT state to close."
     problem = _payload_rules(update)
     if problem is not None:
-        return Failure(problem)
+        return problem
     base = cur if cur is not None else _new(update, now)
     if action is A.SUCCEED:
         replay = update.context_options.replay_children if update.context_options is not None else False
         op = _moved(base, S.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
-        return Success(Transition(op, EventType.CONTEXT_SUCCEEDED, EventDetails(result=_result(update.payload))))
+        return Transition(op, EventType.CONTEXT_SUCCEEDED, EventDetails(result=_result(update.payload)))
     op = _moved(base, S.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
-    return Success(Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error))))
+    return Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error)))
 
 
 # --- WAIT ----------------------------------------------------------------------
 
 
-def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
     if action is A.START:
         if cur is not None:
-            return Failure("Cannot start a WAIT that already exist.")
+            return "Cannot start a WAIT that already exist."
         if update.wait_options is None or update.wait_options.wait_seconds < 1:
-            return Failure("Invalid WaitOptions for the given action.")
+            return "Invalid WaitOptions for the given action."
         seconds = update.wait_options.wait_seconds
         end = now + timedelta(seconds=seconds)
         op = _new(update, now, wait=WaitDetails(scheduled_end_timestamp=end))
-        return Success(
-            Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
-        )
+        return Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
     if action is A.CANCEL:
         if cur is None or cur.status is not S.STARTED:
-            return Failure("Cannot cancel a WAIT that does not exist or has already completed.")
+            return "Cannot cancel a WAIT that does not exist or has already completed."
         op = _moved(cur, S.CANCELLED, now)
         details = EventDetails(error=_error(update.error)) if update.error is not None else EventDetails()
-        return Success(Transition(op, EventType.WAIT_CANCELLED, details))
-    return Failure("Invalid action for the given operation type.")
+        return Transition(op, EventType.WAIT_CANCELLED, details)
+    return "Invalid action for the given operation type."
 
 
 def wait_seconds(op: Operation) -> int:
@@ -252,30 +253,30 @@ def wait_seconds(op: Operation) -> int:
 # --- EXECUTION -----------------------------------------------------------------
 
 
-def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     if update.action not in (A.SUCCEED, A.FAIL):
-        return Failure("Invalid action for the given operation type.")
+        return "Invalid action for the given operation type."
     problem = _payload_rules(update)
     if problem is not None:
-        return Failure(problem)
+        return problem
     if update.action is A.SUCCEED:
-        return Success(Transition(None, None, completion=Completion(ExecutionStatus.SUCCEEDED, result=update.payload)))
-    return Success(Transition(None, None, completion=Completion(ExecutionStatus.FAILED, error=update.error)))
+        return Transition(None, None, completion=Completion(ExecutionStatus.SUCCEEDED, result=update.payload))
+    return Transition(None, None, completion=Completion(ExecutionStatus.FAILED, error=update.error))
 
 
 # --- CALLBACK ------------------------------------------------------------------
 
 
-def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     if update.action is not A.START:
-        return Failure("Invalid action for the given operation type.")
+        return "Invalid action for the given operation type."
     if cur is not None:
-        return Failure("Cannot start a CALLBACK that already exist.")
+        return "Cannot start a CALLBACK that already exist."
     options = update.callback_options
     timeout = options.timeout_seconds if options is not None else 0
     heartbeat = options.heartbeat_timeout_seconds if options is not None else 0
     if timeout < 0 or heartbeat < 0:
-        return Failure("Invalid CallbackOptions for the given action.")
+        return "Invalid CallbackOptions for the given action."
     callback_id = new_callback_id()
     op = _new(update, now, callback=CallbackDetails(callback_id=callback_id))
     details = EventDetails(
@@ -283,7 +284,7 @@ def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> 
         timeout=timeout if timeout > 0 else None,
         heartbeat_timeout=heartbeat if heartbeat > 0 else None,
     )
-    return Success(Transition(op, EventType.CALLBACK_STARTED, details))
+    return Transition(op, EventType.CALLBACK_STARTED, details)
 
 
 def callback_timing(update: OperationUpdate) -> tuple[int, int]:
@@ -317,14 +318,14 @@ def complete_callback(
 EXECUTED_VERSION = "$LATEST"
 
 
-def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
     if action is A.START:
         if cur is not None:
-            return Failure("Cannot start an INVOKE that already exist.")
+            return "Cannot start an INVOKE that already exist."
         options = update.chained_invoke_options
         if options is None or not options.function_name:
-            return Failure("Invalid ChainedInvokeOptions for the given action.")
+            return "Invalid ChainedInvokeOptions for the given action."
         op = _new(update, now, chained=ChainedInvokeDetails())
         details = EventDetails(
             function_name=options.function_name,
@@ -332,12 +333,12 @@ def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> R
             input=EventInput(payload=update.payload, truncated=False),
             executed_version=EXECUTED_VERSION,
         )
-        return Success(Transition(op, EventType.CHAINED_INVOKE_STARTED, details))
+        return Transition(op, EventType.CHAINED_INVOKE_STARTED, details)
     if action is A.CANCEL:
         if cur is None or cur.status is not S.STARTED:
-            return Failure("Cannot cancel an INVOKE that does not exist or has already completed.")
-        return Success(complete_chained(cur, S.STOPPED, now, error=update.error))
-    return Failure("Invalid action for the given operation type.")
+            return "Cannot cancel an INVOKE that does not exist or has already completed."
+        return complete_chained(cur, S.STOPPED, now, error=update.error)
+    return "Invalid action for the given operation type."
 
 
 _CHAINED_EVENTS = {
@@ -386,17 +387,17 @@ def _consistency(update: OperationUpdate, cur: Operation) -> str | None:
     return None
 
 
-def apply_update(update: OperationUpdate, cur: Operation | None, now: datetime) -> Result[Transition, str]:
+def apply_update(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     """Check one update against the operation's current state and compute its effect."""
     if cur is not None and update.type is not OT.EXECUTION:
         problem = _consistency(update, cur)
         if problem is not None:
-            return Failure(problem)
+            return problem
     if update.error is not None:
         size = len(json.dumps(API_JSON.encode(update.error)).encode())
         if size > MAX_ERROR_BYTES:
-            return Failure("Error object size must be less than 32768 bytes.")
+            return "Error object size must be less than 32768 bytes."
     rule = RULES.get(update.type)
     if rule is None:
-        return Failure("Unknown operation type.")
+        return "Unknown operation type."
     return rule(update, cur, now)
