@@ -122,7 +122,7 @@ class LocalBackend:
         self._keep_stdout = keep_stdout
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
         self.service.resolver = self._resolve
-        self.service.add_listener(self._notice_callback)
+        self.service.add_listener(self._notice_callback, kinds=(EventType.CALLBACK_STARTED,))
         self._driver = Driver(self.service, self._invoke, self._call, self._after_invocation)
 
     def _default_clock(self, real_time: bool) -> Clock:
@@ -320,7 +320,8 @@ class LocalBackend:
         return self.service.stop_execution(arn, error)
 
     def _notice_callback(self, arn: str, event: Event) -> None:
-        if event.event_type is not EventType.CALLBACK_STARTED or not self._hooks:
+        """A CALLBACK_STARTED event (the only kind it is registered for) for the hooks."""
+        if not self._hooks:
             return
         details = event.details
         self._fresh.append(

@@ -230,6 +230,24 @@ def test_listeners_see_every_event_in_order() -> None:
     assert seen == [(arn, e.event_id) for e in outcome.events]
 
 
+def test_a_listener_for_some_kinds_sees_only_those_in_turn_with_the_others() -> None:
+    seen: list[tuple[str, int]] = []
+    with LocalBackend() as backend:
+        backend.register("fn", flaky)
+        backend.add_listener(lambda arn, event: seen.append(("all", event.event_id)))
+        backend.service.add_listener(
+            lambda arn, event: seen.append(("steps", event.event_id)),
+            kinds=(EventType.STEP_STARTED, EventType.STEP_FAILED),
+        )
+        outcome = backend.run_until_settled(backend.start("fn", None))
+    picked = [e.event_id for e in outcome.events if e.event_type in (EventType.STEP_STARTED, EventType.STEP_FAILED)]
+    assert picked and len(picked) < len(outcome.events)
+    expected = [("all", e.event_id) for e in outcome.events]
+    for event_id in reversed(picked):
+        expected.insert(expected.index(("all", event_id)) + 1, ("steps", event_id))
+    assert seen == expected
+
+
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
     s = Session(event, context)
     [execution] = [op for op in s.ops.values() if op["Type"] == "EXECUTION"]

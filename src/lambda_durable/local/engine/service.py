@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -71,6 +71,9 @@ DEFAULT_PAGE_BYTES = 5 * 1024 * 1024
 DEFAULT_STATE_ITEMS = 100
 MAX_STATE_ITEMS = 1000
 KEEP_FINISHED = 16
+_OUTSIDE = frozenset({OperationType.CALLBACK, OperationType.CHAINED_INVOKE})
+"""Types whose accepted updates the service completes (``_service_side``); the rest are
+staged as the rules planned them."""
 _NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _FUNCTION = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
@@ -120,13 +123,21 @@ class LocalService(ExternalOps):
         self._lock = threading.RLock()
         self._live: dict[str, Live] = {}
         self._finished: deque[str] = deque()
-        self._listeners: list[EventListener] = []
+        self._listeners: list[tuple[EventListener, frozenset[EventType] | None]] = []
+        self._listeners_of: dict[EventType, tuple[EventListener, ...]] = {}
+        """Per event type, the listeners that want it, in registration order: most events
+        of a run have none, and finding that out must cost one dictionary lookup."""
         self._roots: dict[str, str] = {}
         """Execution ARN -> its family's root ARN (``family_root``), as learnt."""
 
-    def add_listener(self, listener: EventListener) -> None:
+    def add_listener(self, listener: EventListener, kinds: Collection[EventType] | None = None) -> None:
+        """Call ``listener(arn, event)`` for each event appended (only those of ``kinds``)."""
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners.append((listener, None if kinds is None else frozenset(kinds)))
+            self._listeners_of = {
+                kind: tuple(each for each, wanted in self._listeners if wanted is None or kind in wanted)
+                for kind in EventType
+            }
 
     def close(self) -> None:
         """Drop the working state and the listeners (the backend is closing): a listener
@@ -136,6 +147,7 @@ class LocalService(ExternalOps):
             self._live.clear()
             self._finished.clear()
             self._listeners.clear()
+            self._listeners_of = {}
             self._roots.clear()
 
     # --- time -------------------------------------------------------------------------
@@ -237,10 +249,11 @@ class LocalService(ExternalOps):
         if tx.token_seq is not None:
             live.token_seq = tx.token_seq
         live.events.extend(tx.events)
-        listeners = list(self._listeners)
-        for event in tx.events:
-            for listener in listeners:
-                listener(live.record.arn, event)
+        listeners_of = self._listeners_of
+        if listeners_of:
+            for event in tx.events:
+                for listener in listeners_of[event.event_type]:
+                    listener(live.record.arn, event)
         if not live.running and live.invocation is None:
             self._retire(live.record.arn)
         if was_running and not live.running:
@@ -511,13 +524,19 @@ class LocalService(ExternalOps):
             completion: Completion | None = None
             stops: list[str] = []
             for update, transition in zip(updates, planned.unwrap(), strict=True):
-                if transition.completion is not None:
-                    completion = transition.completion
-                for extra in self._service_side(tx, update, transition, now, stops):
+                op = transition.op
+                if op is None:
+                    if transition.completion is not None:
+                        completion = transition.completion
+                    continue
+                staged = (
+                    self._service_side(tx, update, transition, now, stops) if op.type in _OUTSIDE else (transition,)
+                )
+                for extra in staged:
                     if extra.op is not None:
                         tx.put(extra.op)
-                    if extra.event_type is not None and extra.op is not None:
-                        tx.event(extra.event_type, now, extra.details, extra.op)
+                        if extra.event_type is not None:
+                            tx.event(extra.event_type, now, extra.details, extra.op)
             self._fire_due(tx, now, during_invocation=True)
             committed = self._commit(tx)
             if not is_successful(committed):
