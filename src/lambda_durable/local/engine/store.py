@@ -27,7 +27,7 @@ from attrs import frozen
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.callbacks import CallbackRecord
 from lambda_durable.local.engine.targets import ChainedRecord
-from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
+from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation, OperationStatus, OperationType
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -208,6 +208,12 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+_TEXT: dict[str, str] = {member: member.value for kind in (OperationType, OperationStatus) for member in kind}
+"""Wire enum member -> its plain text, for binding: sqlite3 tries its adapters on a str
+subclass first (more than the rest of an operation row costs), and ``.value`` is a
+Python-level property; a dictionary hit is neither."""
+
+
 class Store:
     """One SQLite connection; callers serialise access (the service holds a lock)."""
 
@@ -252,11 +258,10 @@ class Store:
                 self._put_execution(conn, change.execution)
             if change.operations or change.events:
                 key = self._key(conn, change.arn)
-                # the wire enums are str Enums: SQLite binds them as their text
                 conn.executemany(
                     "INSERT OR REPLACE INTO operations (execution, position, op_id, type, status, data)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(key, pos, op.id, op.type, op.status, codec.dumps(op)) for pos, op in change.operations],
+                    [(key, pos, op.id, _TEXT[op.type], _TEXT[op.status], codec.dumps(op)) for pos, op in change.operations],
                 )
                 if change.events:
                     self._append_events(conn, key, change.events)
