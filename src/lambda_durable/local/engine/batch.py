@@ -59,12 +59,12 @@ def plan_batch(
             seen[op_id] = update
         parent_id = update.parent_id
         if parent_id is not None:
-            parent = overlay[parent_id] if parent_id in overlay else lookup(parent_id)
+            parent = overlay.get(parent_id) or lookup(parent_id)
             if parent is None or parent.type is not OT.CONTEXT:
                 return Failure("Invalid parent operation id.")
         existing = None
         if update.type is not OT.EXECUTION:
-            existing = overlay[op_id] if op_id in overlay else lookup(op_id)
+            existing = overlay.get(op_id) or lookup(op_id)  # an Operation is never falsy
         transition = apply_update(update, existing, now)
         if isinstance(transition, str):
             return Failure(transition)

@@ -62,6 +62,9 @@ NO_DETAILS = EventDetails()
 FRESH_STEP = StepDetails(0)
 """The details of a step started for the first time, shared like ``NO_DETAILS``."""
 
+FRESH_CONTEXT = ContextDetails()
+"""The details of a started context, shared likewise."""
+
 
 class Transition(NamedTuple):
     """The effect of one update: a new operation state and its event, or a completion.
@@ -203,7 +206,7 @@ def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> T
     if action is A.START:
         if cur is not None:
             return "Cannot start a CONTEXT that already exist."
-        op = _new(update, now, context=ContextDetails())
+        op = _new(update, now, context=FRESH_CONTEXT)
         return Transition(op, EventType.CONTEXT_STARTED)
     if cur is not None and cur.status is not S.STARTED:
         return "Invalid current CONTEXT state to close."
