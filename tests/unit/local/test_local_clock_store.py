@@ -177,3 +177,55 @@ def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
     assert [e.event_id for e in again.events("arn-1")] == [1, 2, 3, 4]
     tables = {r[0] for r in again._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "events" not in tables
+
+
+def _step_op(op_id: str, status: OperationStatus) -> Operation:
+    return Operation(op_id, OperationType.STEP, status, T, sub_type="Step")
+
+
+def test_operations_read_back_in_creation_order_as_their_latest_run_left_them(tmp_path: Path) -> None:
+    path = str(tmp_path / "runs.db")
+    store = Store(path)
+    first, second = _step_op("a", OperationStatus.STARTED), _step_op("b", OperationStatus.STARTED)
+    store.apply(ChangeSet("arn-1", execution=_record(), operations=((0, first), (1, second))))
+    store.apply(ChangeSet("arn-1", operations=((1, _step_op("b", OperationStatus.SUCCEEDED)),)))
+    store.close()
+    again = Store(path)
+    assert again.operations("arn-1") == [first, _step_op("b", OperationStatus.SUCCEEDED)]
+    later = ((0, _step_op("a", OperationStatus.FAILED)), (2, _step_op("c", OperationStatus.READY)))
+    again.apply(ChangeSet("arn-1", operations=later))
+    assert [(op.id, op.status) for op in again.operations("arn-1")] == [
+        ("a", OperationStatus.FAILED),
+        ("b", OperationStatus.SUCCEEDED),
+        ("c", OperationStatus.READY),
+    ]
+    assert again.operations("arn-2") == []
+
+
+def test_a_file_with_one_row_per_operation_is_migrated(tmp_path: Path) -> None:
+    path = str(tmp_path / "v3.db")
+    store = Store(path)
+    store.apply(ChangeSet("arn-1", execution=_record()))
+    key = store._key(store._conn, "arn-1")
+    store.close()
+    ops = [_step_op("a", OperationStatus.SUCCEEDED), _step_op("b", OperationStatus.STARTED)]
+    conn = sqlite3.connect(path)  # the v3 layout: one row per operation, replaced in place
+    conn.execute("DROP TABLE operation_runs")
+    conn.execute(
+        "CREATE TABLE operations (execution INTEGER NOT NULL, position INTEGER NOT NULL, op_id TEXT NOT NULL,"
+        " type TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (execution, position))"
+        " WITHOUT ROWID"
+    )
+    for position, op in enumerate(ops):
+        conn.execute(
+            "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?)",
+            (key, position, op.id, op.type.value, op.status.value, codec.dumps(op)),
+        )
+    conn.commit()
+    conn.close()
+    again = Store(path)
+    assert again.operations("arn-1") == ops
+    again.apply(ChangeSet("arn-1", operations=((1, _step_op("b", OperationStatus.SUCCEEDED)),)))
+    assert again.operations("arn-1") == [ops[0], _step_op("b", OperationStatus.SUCCEEDED)]
+    tables = {r[0] for r in again._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "operations" not in tables

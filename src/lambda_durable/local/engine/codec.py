@@ -62,6 +62,19 @@ def dumps_all(models: Sequence[object]) -> str:
     return "[" + ",".join([encode(m) for m in models]) + "]"
 
 
+def dumps_positioned(pairs: Sequence[tuple[int, Any]]) -> str:
+    """(position, model) pairs, models of one class -> a JSON array of ``[position, model]``."""
+    if not pairs:
+        return "[]"
+    encode = _text(type(pairs[0][1]))
+    return "[" + ",".join([f"[{position},{encode(model)}]" for position, model in pairs]) + "]"
+
+
+def positioned(text: str) -> list[tuple[int, Any]]:
+    """A JSON array written by ``dumps_positioned`` -> (position, JSON value) pairs."""
+    return [(int(position), value) for position, value in json.loads(text)]
+
+
 def invocation_size(model: object) -> int:
     """``len(json.dumps(INVOCATION.encode(model)))``: what a model adds to an invocation
     event (timestamps as epoch milliseconds, default separators), without cattrs."""

@@ -2,16 +2,17 @@
 
 Every service transition is written as one ``ChangeSet`` in one transaction, so a crash
 leaves the previous consistent state and a new backend on the same file resumes from it.
-Operations are stored as wire JSON plus a few plain columns (id, type, status), keyed by
-creation position. Events are append-only with ``EventId`` contiguous from 1 per
-execution, stored as runs: one row per transition holds that transition's events as a
-JSON array (a checkpoint of 250 steps writes one event row, not 500). Both are keyed by
-the execution's small integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the
-key is the row's only copy (half the bytes of a rowid table plus index, which matters
-for an in-memory database).
+Both operations and events are stored as runs: one row per transition. An operation run
+holds the operations that transition changed, as a JSON array of ``[position, wire
+JSON]`` pairs; reading an execution back keeps each position's latest version. An event
+run holds the transition's events as a JSON array, ``EventId`` contiguous from 1 per
+execution. A checkpoint of 250 steps writes two rows, not 750: a row costs SQLite more
+than writing the JSON text of one operation. Rows are keyed by the execution's small
+integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the key is the row's only
+copy (half the bytes of a rowid table plus index, which matters for an in-memory
+database).
 Per-write work is proportional to what changed, never to the size of the execution.
 """
-
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ from attrs import frozen
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.callbacks import CallbackRecord
 from lambda_durable.local.engine.targets import ChainedRecord
-from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation, OperationStatus, OperationType
+from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -48,14 +49,11 @@ CREATE TABLE IF NOT EXISTS executions (
     token_seq INTEGER NOT NULL DEFAULT 0,
     UNIQUE (function_name, name)
 );
-CREATE TABLE IF NOT EXISTS operations (
+CREATE TABLE IF NOT EXISTS operation_runs (
     execution INTEGER NOT NULL,
-    position INTEGER NOT NULL,
-    op_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    status TEXT NOT NULL,
+    seq INTEGER NOT NULL,
     data TEXT NOT NULL,
-    PRIMARY KEY (execution, position)
+    PRIMARY KEY (execution, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS event_runs (
     execution INTEGER NOT NULL,
@@ -178,8 +176,8 @@ _V1_COPY = (
     " status, end_ts, result, error, invocation_count, failed_invocations, token_seq)"
     " SELECT arn, execution_id, name, function_name, input_payload, timeout_seconds, start_ts, status, end_ts,"
     " result, error, invocation_count, failed_invocations, token_seq FROM executions_v1 ORDER BY rowid",
-    "INSERT INTO operations (execution, position, op_id, type, status, data)"
-    " SELECT x.key, o.position, o.op_id, o.type, o.status, o.data FROM operations_v1 o JOIN executions x USING (arn)",
+    "INSERT INTO operation_runs (execution, seq, data) SELECT x.key, o.position,"
+    " '[[' || o.position || ',' || o.data || ']]' FROM operations_v1 o JOIN executions x USING (arn)",
     "INSERT INTO event_runs (execution, first_id, last_id, data)"
     " SELECT x.key, e.event_id, e.event_id, '[' || e.data || ']' FROM events_v1 e JOIN executions x USING (arn)",
     "DROP TABLE events_v1",
@@ -196,22 +194,29 @@ _V2_COPY = (
 )
 
 
+_V3_COPY = (
+    *_SCHEMA.split(";"),
+    "INSERT INTO operation_runs (execution, seq, data)"
+    " SELECT execution, position, '[[' || position || ',' || data || ']]' FROM operations",
+    "DROP TABLE operations",
+)
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a file written by an earlier version to the current layout: v1 had no
-    integer execution keys (rewrite its three big tables), v2 had one row per event."""
+    integer execution keys (rewrite its three big tables), v2 had one row per event, v3
+    one row per operation."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(operations)")}
     if "arn" in columns:
         for statement in _V1_COPY:
             conn.execute(statement)
-    elif {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
+        return
+    if {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
         for statement in _V2_COPY:
             conn.execute(statement)
-
-
-_TEXT: dict[str, str] = {member: member.value for kind in (OperationType, OperationStatus) for member in kind}
-"""Wire enum member -> its plain text, for binding: sqlite3 tries its adapters on a str
-subclass first (more than the rest of an operation row costs), and ``.value`` is a
-Python-level property; a dictionary hit is neither."""
+    if columns:
+        for statement in _V3_COPY:
+            conn.execute(statement)
 
 
 class Store:
@@ -224,6 +229,8 @@ class Store:
         self._keys: dict[str, int] = {}
         self._next_event: dict[int, int] = {}
         """Per execution key, the EventId the next run must start with (read once)."""
+        self._next_run: dict[int, int] = {}
+        """Per execution key, the sequence number of its next operation run (read once)."""
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -246,6 +253,7 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 self._keys.clear()  # a key read or assigned in this transaction may be gone
                 self._next_event.clear()
+                self._next_run.clear()
                 raise
             self._conn.execute("COMMIT")
 
@@ -258,11 +266,8 @@ class Store:
                 self._put_execution(conn, change.execution)
             if change.operations or change.events:
                 key = self._key(conn, change.arn)
-                conn.executemany(
-                    "INSERT OR REPLACE INTO operations (execution, position, op_id, type, status, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(key, pos, op.id, _TEXT[op.type], _TEXT[op.status], codec.dumps(op)) for pos, op in change.operations],
-                )
+                if change.operations:
+                    self._append_operations(conn, key, change.operations)
                 if change.events:
                     self._append_events(conn, key, change.events)
             if change.invocation is not None:
@@ -289,6 +294,20 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
                 )
+
+    def _append_operations(
+        self, conn: sqlite3.Connection, key: int, operations: tuple[tuple[int, Operation], ...]
+    ) -> None:
+        """One run of changed operations, after every earlier run of the execution."""
+        seq = self._next_run.get(key)
+        if seq is None:
+            row = conn.execute("SELECT MAX(seq) FROM operation_runs WHERE execution = ?", (key,)).fetchone()
+            seq = 0 if row[0] is None else int(row[0]) + 1
+        conn.execute(
+            "INSERT INTO operation_runs (execution, seq, data) VALUES (?, ?, ?)",
+            (key, seq, codec.dumps_positioned(operations)),
+        )
+        self._next_run[key] = seq + 1
 
     def _append_events(self, conn: sqlite3.Connection, key: int, events: tuple[Event, ...]) -> None:
         """One run of events; EventIds must continue the history without gap or overlap."""
@@ -401,14 +420,17 @@ class Store:
         return [str(r[0]) for r in rows]
 
     def operations(self, arn: str) -> list[Operation]:
-        """All operations of an execution in creation order."""
+        """All operations of an execution in creation order, each as its latest run left it."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT o.data FROM operations o JOIN executions x ON o.execution = x.key"
-                " WHERE x.arn = ? ORDER BY o.position",
+                "SELECT r.data FROM operation_runs r JOIN executions x ON r.execution = x.key"
+                " WHERE x.arn = ? ORDER BY r.seq",
                 (arn,),
             ).fetchall()
-        return [codec.loads(Operation, r[0]).unwrap() for r in rows]
+        latest: dict[int, Any] = {}
+        for (data,) in rows:
+            latest.update(codec.positioned(data))
+        return [codec.decode(Operation, latest[position]).unwrap() for position in sorted(latest)]
 
     def events(self, arn: str, after: int = 0, limit: int = -1) -> list[Event]:
         """History events with ``EventId > after``, in order."""
@@ -512,7 +534,7 @@ class Store:
         """A deterministic text image of every table (tests compare before/after)."""
         with self._lock:
             parts = []
-            for table in ("executions", "operations", "event_runs", "invocations", "logs", "callbacks", "chained_invokes"):
+            for table in ("executions", "operation_runs", "event_runs", "invocations", "logs", "callbacks", "chained_invokes"):
                 rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
                 parts.append(json.dumps([table, rows], default=str))
         return "\n".join(parts)
