@@ -155,12 +155,18 @@ def test_events_that_skip_an_id_are_refused() -> None:
     assert [e.event_id for e in store.events("arn-1")] == [1, 2]
 
 
-def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
-    path = str(tmp_path / "v2.db")
+def _stored_execution(path: str) -> int:
+    """A file holding one execution, for an older layout to be made from; its key."""
     store = Store(path)
     store.apply(ChangeSet("arn-1", execution=_record()))
     key = store._key(store._conn, "arn-1")
     store.close()
+    return key
+
+
+def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
+    path = str(tmp_path / "v2.db")
+    key = _stored_execution(path)
     conn = sqlite3.connect(path)  # the v2 layout: event_runs did not exist, events held one row each
     conn.execute("DROP TABLE event_runs")
     conn.execute(
@@ -204,10 +210,7 @@ def test_operations_read_back_in_creation_order_as_their_latest_run_left_them(tm
 
 def test_a_file_with_one_row_per_operation_is_migrated(tmp_path: Path) -> None:
     path = str(tmp_path / "v3.db")
-    store = Store(path)
-    store.apply(ChangeSet("arn-1", execution=_record()))
-    key = store._key(store._conn, "arn-1")
-    store.close()
+    key = _stored_execution(path)
     ops = [_step_op("a", OperationStatus.SUCCEEDED), _step_op("b", OperationStatus.STARTED)]
     conn = sqlite3.connect(path)  # the v3 layout: one row per operation, replaced in place
     conn.execute("DROP TABLE operation_runs")
