@@ -15,10 +15,11 @@ import os
 import uuid
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
@@ -72,14 +73,22 @@ CallbackHook = Callable[[CallbackStartedInfo, CallbackSender], None]
 
 @frozen
 class ExecutionOutcome:
-    """An execution as it stands (terminal after ``run_until_settled``)."""
+    """An execution as it stands (terminal after ``run_until_settled``).
+
+    ``events`` is the history as it stood then, built on first read: a test that only
+    looks at the result does not pay for thousands of event objects."""
 
     arn: str
     status: ExecutionStatus
     result: str | None
     error: ErrorObject | None
     operations: tuple[Operation, ...]
-    events: tuple[Event, ...]
+    _history: Callable[[], tuple[Event, ...]] = field(alias="history", eq=lambda view: view(), repr=False)
+
+    @cached_property
+    def events(self) -> tuple[Event, ...]:
+        """The history (``GetDurableExecutionHistory``'s events) at the time of the outcome."""
+        return self._history()
 
     def result_as(self, cls: type[T]) -> Result[T, DurableError]:
         """The result decoded into ``cls`` with the SDK's default converter."""
@@ -386,7 +395,7 @@ class LocalBackend:
             result=record.result,
             error=record.error,
             operations=self.service.operations(arn).unwrap(),
-            events=self.service.history(arn).unwrap(),
+            history=self.service.history_view(arn).unwrap(),
         )
 
     def history(self, arn: str) -> list[Event]:

@@ -68,6 +68,20 @@ def long_wait(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return succeeded('"woke"')
 
 
+def test_an_outcome_keeps_the_history_as_it_stood() -> None:
+    with LocalBackend() as backend:
+        backend.register("fn", long_wait)
+        arn = backend.start("fn", None)
+        waiting = backend.run_until_idle(arn)
+        again = backend.describe(arn)
+        done = backend.run_until_settled(arn)
+        history = backend.history(arn)
+    assert kinds(waiting.events) == ["ExecutionStarted", "WaitStarted", "InvocationCompleted"]
+    assert waiting == again and done != waiting  # outcomes compare their histories too
+    assert list(waiting.events) == history[:3] and len(done.events) == len(history) > 3
+    assert waiting.events is waiting.events  # built once
+
+
 def test_wait_suspends_and_is_skipped() -> None:
     began = time.monotonic()
     outcome = _run(long_wait)

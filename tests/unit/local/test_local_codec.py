@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambda_durable.local.engine import codec
+from lambda_durable.local.engine.history import PendingEvent
 from lambda_durable.wire import (
     INVOCATION,
     ISO,
@@ -88,3 +89,12 @@ def test_the_remembered_timestamp_is_the_same_object_only() -> None:
     second = Event(EventType.STEP_STARTED, 1, same_instant)
     assert codec.dumps(first) == _reference(first)
     assert codec.dumps(second) == _reference(second) != codec.dumps(first)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(event=_models(Event))
+def test_a_staged_event_is_written_and_built_as_the_event_it_stands_for(event: Event) -> None:
+    staged = PendingEvent(*attrs.astuple(event, recurse=False))
+    assert staged.event() == event
+    assert codec.dumps(staged) == _reference(event)
+    assert codec.dumps_all([staged, staged]) == f"[{_reference(event)},{_reference(event)}]"

@@ -23,6 +23,7 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from lambda_durable.local.engine.history import PendingEvent
 from lambda_durable.local.engine.transitions import NO_DETAILS
 from lambda_durable.wire import (
     INVOCATION,
@@ -225,7 +226,8 @@ def _text(cls: type[Any]) -> TextEncoder:
     """The planned text encoder of ``cls``."""
     encode = _TEXTS.get(cls)
     if encode is None:
-        encode = _TEXTS[cls] = _event_text if cls is Event else _plan_text(cls) if attrs.has(cls) else _converted
+        events = (Event, PendingEvent)
+        encode = _TEXTS[cls] = _event_text if cls in events else _plan_text(cls) if attrs.has(cls) else _converted
     return encode
 
 
@@ -274,7 +276,7 @@ def _plan_text(cls: type[Any]) -> TextEncoder:
     return _compiled(lines, scope)
 
 
-def _event_text(event: Event) -> str:
+def _event_text(event: Event | PendingEvent) -> str:
     """An event: its details under one ``<EventType>Details`` key. The four optional keys
     are written out one by one and joined by f-strings (a loop or ``+=`` chains cost a
     third more, for every event)."""

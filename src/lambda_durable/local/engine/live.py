@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from attrs import define, field
 
 from lambda_durable.local.engine.callbacks import CallbackRecord
+from lambda_durable.local.engine.history import History, PendingEvent
 from lambda_durable.local.engine.members import OT, S
 from lambda_durable.local.engine.store import (
     ChangeSet,
@@ -22,7 +23,6 @@ from lambda_durable.local.engine.store import (
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.local.engine.transitions import Completion
 from lambda_durable.wire import (
-    Event,
     EventDetails,
     EventType,
     ExecutionStatus,
@@ -38,7 +38,7 @@ class Live:
     ops: dict[str, Operation]
     positions: dict[str, int]
     order: list[str]
-    events: list[Event]
+    events: History
     token_seq: int
     invocation: InvocationRecord | None = None
     dirty: set[str] = field(factory=set)
@@ -92,7 +92,7 @@ class Tx:
     def __init__(self, live: Live) -> None:
         self.live = live
         self.ops: dict[str, tuple[int, Operation]] = {}
-        self.events: list[Event] = []
+        self.events: list[PendingEvent] = []
         self.record: ExecutionRecord | None = None
         self.invocation: InvocationRecord | None = None
         self.token_seq: int | None = None
@@ -120,9 +120,9 @@ class Tx:
     ) -> None:
         event_id = len(self.live.events) + len(self.events) + 1
         if op is None:
-            self.events.append(Event(event_type, event_id, at, details))
-        else:  # positional: a quarter cheaper than keywords, once per event
-            self.events.append(Event(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type))
+            self.events.append(PendingEvent(event_type, event_id, at, details, None, None, None, None))
+        else:
+            self.events.append(PendingEvent(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type))
 
     @property
     def current_record(self) -> ExecutionRecord:

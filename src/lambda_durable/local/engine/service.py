@@ -28,6 +28,7 @@ from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.batch import plan_batch
 from lambda_durable.local.engine.clock import Clock, family_clock
 from lambda_durable.local.engine.external import ExternalOps
+from lambda_durable.local.engine.history import History
 from lambda_durable.local.engine.live import Live, Tx
 from lambda_durable.local.engine.service_errors import bad_token, invalid, not_found
 from lambda_durable.local.engine.store import ExecutionRecord, InvocationRecord, Store
@@ -194,7 +195,7 @@ class LocalService(ExternalOps):
             ops={op.id: op for op in ops},
             positions={op.id: i for i, op in enumerate(ops)},
             order=[op.id for op in ops],
-            events=self.store.events(arn),
+            events=History(self.store.events(arn)),
             token_seq=self.store.token_seq(arn),
             callbacks={c.op_id: c for c in self.store.callbacks(arn)},
             chained={c.op_id: c for c in self.store.chained(arn)},
@@ -251,9 +252,12 @@ class LocalService(ExternalOps):
         live.events.extend(tx.events)
         listeners_of = self._listeners_of
         if listeners_of:
-            for event in tx.events:
-                for listener in listeners_of[event.event_type]:
-                    listener(live.record.arn, event)
+            for staged in tx.events:
+                listeners = listeners_of[staged.event_type]
+                if listeners:
+                    event = staged.event()
+                    for listener in listeners:
+                        listener(live.record.arn, event)
         if not live.running and live.invocation is None:
             self._retire(live.record.arn)
         if was_running and not live.running:
@@ -313,7 +317,7 @@ class LocalService(ExternalOps):
                 timeout_seconds=timeout,
                 start=now,
             )
-            live = Live(record=record, ops={}, positions={}, order=[], events=[], token_seq=0, reinvoke=True)
+            live = Live(record=record, ops={}, positions={}, order=[], events=History(), token_seq=0, reinvoke=True)
             tx = Tx(live)
             tx.record = record
             op = Operation(
@@ -710,7 +714,21 @@ class LocalService(ExternalOps):
             live = self._load(arn)
             if live is None:
                 return Failure(not_found(arn))
-            return Success(tuple(live.events))
+            return Success(live.events.first(len(live.events)))
+
+    def history_view(self, arn: str) -> Result[Callable[[], tuple[Event, ...]], ServiceError]:
+        """The history as it stands now, built when first called (later events not included)."""
+        with self._lock:
+            live = self._load(arn)
+            if live is None:
+                return Failure(not_found(arn))
+            history, count, lock = live.events, len(live.events), self._lock
+
+            def view() -> tuple[Event, ...]:
+                with lock:
+                    return history.first(count)
+
+            return Success(view)
 
     def execution_arns(self) -> list[str]:
         with self._lock:

@@ -27,6 +27,7 @@ from attrs import frozen
 
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.callbacks import CallbackRecord
+from lambda_durable.local.engine.history import PendingEvent
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.wire import ErrorObject, Event, ExecutionStatus, Operation
 
@@ -142,7 +143,7 @@ class ChangeSet:
 
     arn: str
     operations: tuple[tuple[int, Operation], ...] = ()
-    events: tuple[Event, ...] = ()
+    events: tuple[Event | PendingEvent, ...] = ()
     execution: ExecutionRecord | None = None
     invocation: InvocationRecord | None = None
     token_seq: int | None = None
@@ -309,7 +310,7 @@ class Store:
         )
         self._next_run[key] = seq + 1
 
-    def _append_events(self, conn: sqlite3.Connection, key: int, events: tuple[Event, ...]) -> None:
+    def _append_events(self, conn: sqlite3.Connection, key: int, events: tuple[Event | PendingEvent, ...]) -> None:
         """One run of events; EventIds must continue the history without gap or overlap."""
         first = events[0].event_id
         if any(e.event_id != first + i for i, e in enumerate(events)):
