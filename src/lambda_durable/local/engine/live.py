@@ -93,6 +93,8 @@ class Tx:
         self.live = live
         self.ops: dict[str, tuple[int, Operation]] = {}
         self.events: list[PendingEvent] = []
+        self._next_event_id = len(live.events) + 1
+        """The history does not grow while a transition is staged (the service's lock)."""
         self.record: ExecutionRecord | None = None
         self.invocation: InvocationRecord | None = None
         self.token_seq: int | None = None
@@ -118,7 +120,7 @@ class Tx:
     def event(
         self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
     ) -> None:
-        event_id = len(self.live.events) + len(self.events) + 1
+        event_id = self._next_event_id + len(self.events)
         if op is None:
             self.events.append(PendingEvent(event_type, event_id, at, details, None, None, None, None))
         else:
