@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambda_durable.local.engine import codec
-from lambda_durable.local.engine.history import PendingEvent
+from lambda_durable.local.engine.history import PendingEvent, ResultDetails
 from lambda_durable.wire import (
     INVOCATION,
     ISO,
@@ -98,3 +98,20 @@ def test_a_staged_event_is_written_and_built_as_the_event_it_stands_for(event: E
     assert staged.event() == event
     assert codec.dumps(staged) == _reference(event)
     assert codec.dumps_all([staged, staged]) == f"[{_reference(event)},{_reference(event)}]"
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    event=_models(Event),
+    payload=st.one_of(st.none(), st.text(max_size=20)),
+    attempt=st.one_of(st.none(), st.integers()),
+)
+def test_result_details_are_written_and_built_as_the_details_they_stand_for(
+    event: Event, payload: str | None, attempt: int | None
+) -> None:
+    details = ResultDetails(payload, attempt)
+    staged = PendingEvent(*attrs.astuple(event, recurse=False))._replace(details=details)
+    built = attrs.evolve(event, details=details.details())
+    assert staged.event() == built
+    assert built.details.result is not None and built.details.result.payload == payload
+    assert codec.dumps(staged) == _reference(built)

@@ -23,7 +23,7 @@ import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from lambda_durable.local.engine.history import PendingEvent
+from lambda_durable.local.engine.history import PendingEvent, ResultDetails
 from lambda_durable.local.engine.transitions import NO_DETAILS
 from lambda_durable.wire import (
     INVOCATION,
@@ -296,7 +296,24 @@ def _event_text(event: Event | PendingEvent) -> str:
     if value is not None:
         text = f'{text},"SubType":{_esc(value) if isinstance(value, str) else _json(value)}'
     details = event.details
-    return f'{text}{details_key}{"{}" if details is NO_DETAILS else _details(details)}}}'
+    if details is NO_DETAILS:
+        return f"{text}{details_key}{{}}}}"
+    if details.__class__ is ResultDetails:
+        return f"{text}{details_key}{_result_details_text(details)}}}"
+    return f"{text}{details_key}{_details(details)}}}"
+
+
+def _result_details_text(details: ResultDetails) -> str:
+    """What ``_details(details.details())`` writes, without building the details block."""
+    payload = details.payload
+    if payload is None:
+        result = '{"Truncated":false}'
+    else:
+        result = f'{{"Truncated":false,"Payload":{_esc(payload) if isinstance(payload, str) else _json(payload)}}}'
+    attempt = details.attempt
+    if attempt is None:
+        return f'{{"Result":{result}}}'
+    return f'{{"Result":{result},"RetryDetails":{{"CurrentAttempt":{attempt if attempt.__class__ is int else _json(attempt)}}}}}'
 
 
 _EVENT_KEYS = {

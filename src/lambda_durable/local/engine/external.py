@@ -28,6 +28,7 @@ from lambda_durable.local.engine.targets import ChainedRecord, Resolver, synthet
 from lambda_durable.local.engine.transitions import Transition, callback_timing, complete_callback, complete_chained
 from lambda_durable.wire import (
     ErrorObject,
+    EventDetails,
     ExecutionStatus,
     Operation,
     OperationAction,
@@ -136,6 +137,7 @@ class ExternalOps:
             else:
                 failure = started.failure()
                 error = ErrorObject(error_type=failure.code, error_message=failure.message)
+        assert isinstance(transition.details, EventDetails)  # a start's details are never a result
         details = attrs.evolve(transition.details, durable_execution_arn=child_arn)
         started_event = transition._replace(details=details)
         if error is not None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from attrs import define, field
 
 from lambda_durable.local.engine.callbacks import CallbackRecord
-from lambda_durable.local.engine.history import History, PendingEvent
+from lambda_durable.local.engine.history import History, PendingEvent, ResultDetails
 from lambda_durable.local.engine.members import OT, S
 from lambda_durable.local.engine.store import (
     ChangeSet,
@@ -118,7 +118,7 @@ class Tx:
         self.ops[op.id] = (position, op)
 
     def event(
-        self, event_type: EventType, at: datetime, details: EventDetails, op: Operation | None = None
+        self, event_type: EventType, at: datetime, details: EventDetails | ResultDetails, op: Operation | None = None
     ) -> None:
         event_id = self._next_event_id + len(self.events)
         if op is None:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from attrs import frozen
 
 from lambda_durable.local.engine.callbacks import new_callback_id
+from lambda_durable.local.engine.history import ResultDetails
 from lambda_durable.local.engine.members import OT, A, S
 from lambda_durable.wire import (
     API_JSON,
@@ -72,7 +73,7 @@ class Transition(NamedTuple):
 
     op: Operation | None
     event_type: EventType | None
-    details: EventDetails = NO_DETAILS
+    details: EventDetails | ResultDetails = NO_DETAILS
     completion: Completion | None = None
 
 
@@ -134,7 +135,7 @@ def _error(error: ErrorObject | None) -> EventError:
 
 @lru_cache(maxsize=64)
 def _attempts(attempt: int) -> RetryDetails:
-    """``RetryDetails(current_attempt=n)``, shared: nearly every closing step event has n = 1."""
+    """``RetryDetails(current_attempt=n)``, shared: nearly every failing step event has n = 1."""
     return RetryDetails(current_attempt=attempt)
 
 
@@ -186,12 +187,10 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
                 op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry)
             )
         return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
-    retry = _attempts(attempt)
     if action is A.SUCCEED:
         op = _moved(base, S.SUCCEEDED, now, step=StepDetails(attempt, result=update.payload))
-        return Transition(
-            op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry)
-        )
+        return Transition(op, EventType.STEP_SUCCEEDED, ResultDetails(update.payload, attempt))
+    retry = _attempts(attempt)
     op = _moved(base, S.FAILED, now, step=StepDetails(attempt, error=update.error))
     return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
 
@@ -217,7 +216,7 @@ def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> T
     if action is A.SUCCEED:
         replay = update.context_options.replay_children if update.context_options is not None else False
         op = _moved(base, S.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
-        return Transition(op, EventType.CONTEXT_SUCCEEDED, EventDetails(result=_result(update.payload)))
+        return Transition(op, EventType.CONTEXT_SUCCEEDED, ResultDetails(update.payload, None))
     op = _moved(base, S.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
     return Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error)))
 
@@ -311,7 +310,7 @@ def complete_callback(
     details = CallbackDetails(callback_id=callback_id, result=result, error=error)
     op = _moved(cur, status, now, callback=details)
     if status is S.SUCCEEDED:
-        return Transition(op, EventType.CALLBACK_SUCCEEDED, EventDetails(result=_result(result)))
+        return Transition(op, EventType.CALLBACK_SUCCEEDED, ResultDetails(result, None))
     event = EventType.CALLBACK_FAILED if status is S.FAILED else EventType.CALLBACK_TIMED_OUT
     return Transition(op, event, EventDetails(error=_error(error)))
 
@@ -364,7 +363,7 @@ def complete_chained(
     details = ChainedInvokeDetails(result=result, error=error)
     op = _moved(cur, status, now, chained=details)
     if status is S.SUCCEEDED:
-        return Transition(op, EventType.CHAINED_INVOKE_SUCCEEDED, EventDetails(result=_result(result)))
+        return Transition(op, EventType.CHAINED_INVOKE_SUCCEEDED, ResultDetails(result, None))
     return Transition(op, _CHAINED_EVENTS[status], EventDetails(error=_error(error)))
 
 
