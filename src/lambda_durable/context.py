@@ -135,7 +135,10 @@ class DurableContext:
         The body may return a value, a ``Result``, an ``IO`` or an ``IOResult``; a raise or
         a ``Failure`` is a failed attempt, retried per ``config.retry_strategy``.
         """
-        return self._call(lambda: run_step(self._scope, fn, name, config))
+        try:  # ``_call`` inlined: a step is the most frequent operation
+            return run_step(self._scope, fn, name, config)
+        finally:
+            self._scope.after_call()
 
     # --- waits ----------------------------------------------------------------
 
@@ -172,9 +175,10 @@ class DurableContext:
     ) -> Result[Any, DurableError]:
         """Run ``fn`` with its own context; once it succeeded, replay returns its result
         without running it again."""
-        return self._call(
-            lambda: run_child(self._scope, fn, name, config, self._context_for)
-        )
+        try:  # ``_call`` inlined: every map item and many workflows run one per item
+            return run_child(self._scope, fn, name, config, self._context_for)
+        finally:
+            self._scope.after_call()
 
     def create_child_context(self, parent_operation_id: str) -> DurableContext:
         """A context whose operations are recorded under ``parent_operation_id``."""

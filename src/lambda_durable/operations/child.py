@@ -11,6 +11,8 @@ from lambda_durable.config import ChildConfig
 from lambda_durable.errors import (
     ChildContextFailed,
     DurableError,
+    NonDeterministicExecution,
+    SerdesFailed,
     error_object_from_exception,
 )
 from lambda_durable.runtime.codec import Codec
@@ -29,6 +31,9 @@ C = TypeVar("C")
 REPLAY_CHILDREN_THRESHOLD = 262_144
 """Results longer than this (characters) are rebuilt by re-running the children on replay."""
 
+_RUN_IN_CHILD_CONTEXT = OperationSubType.RUN_IN_CHILD_CONTEXT.value
+"""Read once, like the step's subtype: ``.value`` is a descriptor call on every access."""
+
 
 def run_child(
     scope: Scope,
@@ -38,11 +43,12 @@ def run_child(
     make_context: Callable[[Scope], C],
 ) -> Result[Any, DurableError]:
     """PROTOCOL.md §5.5: run ``fn`` in a child context unless its result is in the log."""
-    sub_type = (config.sub_type if config else None) or OperationSubType.RUN_IN_CHILD_CONTEXT.value
+    sub_type = (config.sub_type if config else None) or _RUN_IN_CHILD_CONTEXT
     codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else scope.state.default_codec
-    return scope.begin(OperationType.CONTEXT, sub_type, name).bind(
-        lambda slot: run_in_slot(scope, slot, fn, codec, make_context)
-    )
+    slot = scope.take(OperationType.CONTEXT, sub_type, name)
+    if isinstance(slot, NonDeterministicExecution):
+        return Failure(slot)
+    return run_in_slot(scope, slot, fn, codec, make_context)
 
 
 def run_in_slot(
@@ -52,46 +58,49 @@ def run_in_slot(
     codec: Codec[Any],
     make_context: Callable[[Scope], C],
 ) -> Result[Any, DurableError]:
-    """A child context at an id already claimed (by ``run_child`` or by a batch branch)."""
+    """A child context at an id already claimed (by ``run_child`` or by a batch branch).
+
+    The body's own ``Success`` is passed on and the payload stays a plain value: a map
+    runs this once per item, and containers are what a child costs most."""
     existing = slot.existing
     details = existing.context_details if existing else None
-    child_scope = scope.child(slot.op_id)
     if existing is not None and existing.status is OperationStatus.SUCCEEDED:
         if not (details and details.replay_children):
             return codec.decode(details.result if details else None)
+        child_scope = scope.child(slot.op_id)
         child_scope.replaying = True
-        return _body(fn, make_context(child_scope)).bind(
-            lambda value: codec.encode(value).bind(codec.decode)
-        ).alt(ChildContextFailed.from_child)
+        return _read_back(codec, _body(fn, make_context(child_scope))).alt(ChildContextFailed.from_child)
     if existing is not None and existing.status.is_terminal:
         error = details.error if details and details.error else ErrorObject()
         return Failure(ChildContextFailed(error))
+    checkpointer = scope.state.checkpointer
     if existing is None:
-        scope.state.checkpointer.defer(slot.update(OperationAction.START))
-    outcome = _body(fn, make_context(child_scope))
-    match outcome:
-        case Success(value):
-            return codec.encode(value).bind(lambda payload: _succeed(scope, slot, codec, value, payload))
-        case Failure(error):
-            scope.state.checkpointer.defer(slot.update(OperationAction.FAIL, error=error.error))
-            return Failure(ChildContextFailed(error.error))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _succeed(
-    scope: Scope, slot: Slot, codec: Codec[Any], value: Any, payload: str
-) -> Result[Any, DurableError]:
+        checkpointer.defer(slot.update(OperationAction.START))
+    outcome = _body(fn, make_context(scope.child(slot.op_id)))
+    if not isinstance(outcome, Success):
+        error_object = outcome.failure().error
+        checkpointer.defer(slot.update(OperationAction.FAIL, error=error_object))
+        return Failure(ChildContextFailed(error_object))
+    value = outcome.unwrap()
+    payload = codec.text(value)
+    if isinstance(payload, SerdesFailed):
+        return Failure(payload)
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
     # Deferred like a step's result: nothing waits on the answer, and if the invocation
     # dies first the replay simply runs the body again from its own checkpoints.
-    scope.state.checkpointer.defer(
-        slot.update(
-            OperationAction.SUCCEED,
-            payload="" if large else payload,
-            context_options=ContextOptions(replay_children=large),
-        )
+    checkpointer.defer(
+        slot.update(OperationAction.SUCCEED, "" if large else payload, context_options=context_options(large))
     )
     return codec.replayed(value, payload)
+
+
+def context_options(replay_children: bool) -> ContextOptions:
+    """The options of a CONTEXT's SUCCEED: one shared instance each (they are frozen)."""
+    return _REPLAY_CHILDREN if replay_children else _KEEP_RESULT
+
+
+_REPLAY_CHILDREN = ContextOptions(replay_children=True)
+_KEEP_RESULT = ContextOptions(replay_children=False)
 
 
 def run_virtual(
@@ -99,7 +108,17 @@ def run_virtual(
 ) -> Result[Any, DurableError]:
     """A child context that records no operation of its own (FLAT batch branches): its
     operations carry the caller's parent id, and replay re-runs the body."""
-    return _body(fn, make_context(scope)).bind(lambda value: codec.encode(value).bind(codec.decode))
+    return _read_back(codec, _body(fn, make_context(scope)))
+
+
+def _read_back(codec: Codec[Any], outcome: Result[Any, DurableError]) -> Result[Any, DurableError]:
+    """A body's value as a replay reads it back (written and read with ``codec``)."""
+    if not isinstance(outcome, Success):
+        return outcome
+    payload = codec.text(outcome.unwrap())
+    if isinstance(payload, SerdesFailed):
+        return Failure(payload)
+    return codec.decode(payload)
 
 
 def _body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:

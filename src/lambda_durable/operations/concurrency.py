@@ -28,10 +28,12 @@ from lambda_durable.errors import (
     BatchFailed,
     DurableError,
     InvalidArgument,
+    NonDeterministicExecution,
     error_object_from_exception,
 )
 from lambda_durable.operations.child import (
     REPLAY_CHILDREN_THRESHOLD,
+    context_options,
     run_in_slot,
     run_virtual,
 )
@@ -41,7 +43,6 @@ from lambda_durable.runtime.signals import Suspend
 from lambda_durable.serdes import KnowsRoundTrip, SerDes, dumps
 from lambda_durable.wire import (
     PYTHON,
-    ContextOptions,
     ErrorObject,
     OperationAction,
     OperationStatus,
@@ -72,13 +73,6 @@ class BatchSpec:
     flat: bool = False
 
 
-@frozen
-class _Outcome:
-    status: BatchItemStatus
-    result: Any = None
-    error: ErrorObject | None = None
-
-
 def run_batch(
     scope: Scope,
     spec: BatchSpec,
@@ -96,9 +90,10 @@ def run_batch(
                 "InvalidArgument", f"min_successful is {minimum} but there are only {count} branches"
             )
         )
-    return scope.begin(OperationType.CONTEXT, spec.sub_type, name).bind(
-        lambda slot: _Container(scope, slot, spec, make_context).run(branches)
-    )
+    slot = scope.take(OperationType.CONTEXT, spec.sub_type, name)
+    if isinstance(slot, NonDeterministicExecution):
+        return Failure(slot)
+    return _Container(scope, slot, spec, make_context).run(branches)
 
 
 class _Container:
@@ -149,7 +144,7 @@ class _Container:
         """
         total = len(branches)
         limit = self.spec.max_concurrency or max(total, 1)
-        outcomes: dict[int, _Outcome] = {}
+        outcomes: dict[int, BatchItem[Any]] = {}
         tally = _Tally()
         reason: CompletionReason | None = None if total else CompletionReason.ALL_COMPLETED
         while reason is None:
@@ -160,10 +155,10 @@ class _Container:
                     continue
                 if previous is None and tally.in_flight >= limit:
                     break
-                ran = self._run_branch(index, branch, again=previous is not None)
-                if isinstance(ran, Failure):
-                    return ran
-                outcome = outcomes[index] = ran.unwrap()
+                outcome = self._run_branch(index, branch, again=previous is not None)
+                if isinstance(outcome, NonDeterministicExecution):
+                    return Failure(outcome)
+                outcomes[index] = outcome
                 tally.record(previous, outcome)
                 if outcome.status is BatchItemStatus.STARTED:
                     continue
@@ -180,53 +175,51 @@ class _Container:
 
     def _run_branch(
         self, index: int, branch: Branch, *, again: bool = False
-    ) -> Result[_Outcome, DurableError]:
-        """Run (or, with ``again``, re-run after a flush) one branch to its end or suspension."""
+    ) -> BatchItem[Any] | NonDeterministicExecution:
+        """Run (or, with ``again``, re-run after a flush) one branch to its end or
+        suspension; its item, or the divergence that kept it from claiming its id.
+        Plain values, not ``Result``s: this runs once per item."""
         replaying = self.inner.replaying
         if again:
             self.inner.replaying = True  # its earlier log lines were already written
         try:
             outcome = self._branch_outcome(index, branch)
         except Suspend:
-            return Success(_Outcome(BatchItemStatus.STARTED))
+            return BatchItem(index, BatchItemStatus.STARTED)
         finally:
             self.inner.replaying = replaying
-        if isinstance(outcome, _Claimed):
-            return Failure(outcome.error)
-        match outcome:
-            case Success(value):
-                return Success(_Outcome(BatchItemStatus.SUCCEEDED, value))
-            case Failure(error):
-                return Success(_Outcome(BatchItemStatus.FAILED, error=error.error))
-        raise AssertionError("unreachable")  # pragma: no cover
+        if isinstance(outcome, NonDeterministicExecution):
+            return outcome
+        if isinstance(outcome, Success):
+            return BatchItem(index, BatchItemStatus.SUCCEEDED, outcome.unwrap())
+        return BatchItem(index, BatchItemStatus.FAILED, error=outcome.failure().error)
 
-    def _branch_outcome(self, index: int, branch: Branch) -> Result[Any, DurableError] | _Claimed:
+    def _branch_outcome(
+        self, index: int, branch: Branch
+    ) -> Result[Any, DurableError] | NonDeterministicExecution:
         if self.spec.flat:
             scope = self.inner.virtual_child(index)
             return run_virtual(scope, branch.body, self.item_codec, self.make_context)
         sub_type = self.spec.branch_sub_type
-        claimed = self.inner.begin_branch(index, OperationType.CONTEXT, sub_type, branch.name)
-        if isinstance(claimed, Failure):
-            return _Claimed(claimed.failure())
-        return run_in_slot(self.inner, claimed.unwrap(), branch.body, self.item_codec, self.make_context)
+        slot = self.inner.take_branch(index, OperationType.CONTEXT, sub_type, branch.name)
+        if isinstance(slot, NonDeterministicExecution):
+            return slot
+        return run_in_slot(self.inner, slot, branch.body, self.item_codec, self.make_context)
 
     def _rebuild(self, branches: Sequence[Branch], summary: _Summary | None) -> Result[BatchResult[Any], DurableError]:
         """Replay of a large batch: re-run exactly the branches that had finished."""
         if summary is None:
             return self._coordinate(branches)
-        outcomes: dict[int, _Outcome] = {}
+        outcomes: dict[int, BatchItem[Any]] = {}
         for index in summary.started:
-            outcomes[index] = _Outcome(BatchItemStatus.STARTED)
+            outcomes[index] = BatchItem(index, BatchItemStatus.STARTED)
         for index in summary.completed:
             if index >= len(branches):
                 continue
-            try:
-                ran = self._run_branch(index, branches[index])
-            except Suspend:  # pragma: no cover - a finished branch cannot suspend on replay
-                ran = Success(_Outcome(BatchItemStatus.STARTED))
-            if isinstance(ran, Failure):
-                return ran
-            outcomes[index] = ran.unwrap()
+            outcome = self._run_branch(index, branches[index])
+            if isinstance(outcome, NonDeterministicExecution):
+                return Failure(outcome)
+            outcomes[index] = outcome
         batch = BatchResult(_items(outcomes), summary.reason)
         return self.batch_codec.encode(batch).bind(lambda payload: self.batch_codec.replayed(batch, payload))
 
@@ -238,11 +231,7 @@ class _Container:
         large = len(payload) > REPLAY_CHILDREN_THRESHOLD
         stored = _Summary.of(batch, self.spec.sub_type).text() if large else payload
         self.scope.state.checkpointer.defer(
-            self.slot.update(
-                OperationAction.SUCCEED,
-                payload=stored,
-                context_options=ContextOptions(replay_children=large),
-            )
+            self.slot.update(OperationAction.SUCCEED, stored, context_options=context_options(large))
         )
         return self.batch_codec.replayed(batch, payload)
 
@@ -251,21 +240,13 @@ class _Container:
         return Failure(BatchFailed(error))
 
 
-
-@frozen
-class _Claimed:
-    """The branch's id could not be claimed (the log disagrees: non-determinism)."""
-
-    error: DurableError
-
-
 class _Tally:
     """Branch counts, kept up to date as outcomes change (O(1) per branch)."""
 
     def __init__(self) -> None:
         self.in_flight = self.succeeded = self.failed = 0
 
-    def record(self, previous: _Outcome | None, outcome: _Outcome) -> None:
+    def record(self, previous: BatchItem[Any] | None, outcome: BatchItem[Any]) -> None:
         if previous is not None:  # only a STARTED branch is ever run again
             self.in_flight -= 1
         if outcome.status is BatchItemStatus.STARTED:
@@ -289,10 +270,8 @@ def _reason(
     return None
 
 
-def _items(outcomes: dict[int, _Outcome]) -> list[BatchItem[Any]]:
-    return [
-        BatchItem(index, o.status, o.result, o.error) for index, o in sorted(outcomes.items())
-    ]
+def _items(outcomes: dict[int, BatchItem[Any]]) -> list[BatchItem[Any]]:
+    return [outcomes[index] for index in sorted(outcomes)]
 
 
 @frozen

@@ -16,7 +16,13 @@ from lambda_durable.config import (
     StepConfig,
     StepSemantics,
 )
-from lambda_durable.errors import DurableError, StepFailed, error_object_from_exception
+from lambda_durable.errors import (
+    DurableError,
+    NonDeterministicExecution,
+    SerdesFailed,
+    StepFailed,
+    error_object_from_exception,
+)
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import Logger, LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
@@ -32,6 +38,9 @@ from lambda_durable.wire import (
 
 T_co = TypeVar("T_co", covariant=True)
 T = TypeVar("T")
+
+_STEP = OperationSubType.STEP.value
+"""Read once: an enum member's ``.value`` goes through a descriptor on every access."""
 
 
 @frozen
@@ -60,9 +69,13 @@ class StepInterruptedError(Exception):
 def run_step(
     scope: Scope, fn: StepFn[Any], name: str | None, config: StepConfig[Any] | None
 ) -> Result[Any, DurableError]:
-    """The step operation (PROTOCOL.md §5.1), with replay and non-determinism checks."""
-    slot = scope.begin(OperationType.STEP, OperationSubType.STEP.value, name)
-    return slot.bind(lambda s: _run(scope, s, fn, config))
+    """The step operation (PROTOCOL.md §5.1), with replay and non-determinism checks.
+
+    Internally plain values: the one ``Result`` a step builds is the one it returns."""
+    slot = scope.take(OperationType.STEP, _STEP, name)
+    if isinstance(slot, NonDeterministicExecution):
+        return Failure(slot)
+    return _run(scope, slot, fn, config)
 
 
 def _run(
@@ -121,25 +134,21 @@ def _attempt(
         ),
     )
     try:
-        value = fn(StepContext(attempt=attempt, operation_id=slot.op_id, logger=logger))
+        value = fn(StepContext(attempt, slot.op_id, logger))  # positional: cheaper for attrs
         if type(value) not in _PLAIN and isinstance(value, (IOResult, IO, Result)):
             value = _opened(value)
     except _BodyFailure as failed:
         return _failed_attempt(scope, slot, failed.error, attempt, config, sync=True)
     except Exception as exc:  # a body may raise anything: a failed attempt
         return _failed_attempt(scope, slot, exc, attempt, config, sync=True)
-    sync = semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
-    return codec.encode(value).bind(lambda payload: _succeeded(scope, slot, codec, value, payload, sync))
-
-
-def _succeeded(
-    scope: Scope, slot: Slot, codec: Codec[Any], value: Any, payload: str, sync: bool
-) -> Result[Any, DurableError]:
-    update = slot.update(OperationAction.SUCCEED, payload=payload)
-    if sync:
-        scope.state.checkpointer.send(update)
+    payload = codec.text(value)
+    if isinstance(payload, SerdesFailed):
+        return Failure(payload)
+    succeed = slot.update(OperationAction.SUCCEED, payload)
+    if semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY:
+        state.checkpointer.send(succeed)
     else:
-        scope.state.checkpointer.defer(update)
+        state.checkpointer.defer(succeed)
     return codec.replayed(value, payload)
 
 

@@ -31,10 +31,16 @@ class Codec(Generic[T]):
         return self.serdes if isinstance(self.serdes, KnowsRoundTrip) else None
 
     def encode(self, value: T) -> Result[str, DurableError]:
+        text = self.text(value)
+        return Failure(text) if isinstance(text, SerdesFailed) else Success(text)
+
+    def text(self, value: T) -> str | SerdesFailed:
+        """``encode`` without the container: operations that go on with the payload at
+        once (every step and child result) skip building a ``Result`` for it."""
         try:
-            return Success(self.serdes.serialize(value))
+            return self.serdes.serialize(value)
         except Exception as exc:  # a user codec may raise anything
-            return Failure(SerdesFailed(error_object_from_exception(exc)))
+            return SerdesFailed(error_object_from_exception(exc))
 
     def decode(self, payload: str | None) -> Result[T, DurableError]:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import DurableError, NonDeterministicExecution
@@ -22,27 +21,37 @@ from lambda_durable.wire import (
 _STEP_LIKE = frozenset({OperationType.STEP})
 
 
-@frozen
 class Slot:
-    """The id an operation call got, and what the log already holds there (if anything)."""
+    """The id an operation call got, and what the log already holds there (if anything).
 
-    op_id: str
-    existing: Operation | None
-    parent_id: str | None
-    name: str | None
-    op_type: OperationType
-    sub_type: str
+    A plain slotted class rather than a frozen attrs one: every operation makes one, and
+    the frozen ``__init__`` costs several times as much. Nothing assigns to it after
+    construction."""
 
-    def update(self, action: OperationAction, **fields: Any) -> OperationUpdate:
-        """An update of this operation: its identity fields plus ``fields``."""
+    __slots__ = ("existing", "name", "op_id", "op_type", "parent_id", "sub_type")
+
+    def __init__(
+        self,
+        op_id: str,
+        existing: Operation | None,
+        parent_id: str | None,
+        name: str | None,
+        op_type: OperationType,
+        sub_type: str,
+    ) -> None:
+        self.op_id = op_id
+        self.existing = existing
+        self.parent_id = parent_id
+        self.name = name
+        self.op_type = op_type
+        self.sub_type = sub_type
+
+    def update(self, action: OperationAction, payload: str | None = None, **options: Any) -> OperationUpdate:
+        """An update of this operation: its identity fields, ``payload`` and ``options``
+        (the other ``OperationUpdate`` fields). The identity and payload go positionally,
+        in the model's field order: keyword arguments cost the attrs ``__init__`` more."""
         return OperationUpdate(
-            id=self.op_id,
-            type=self.op_type,
-            action=action,
-            parent_id=self.parent_id,
-            name=self.name,
-            sub_type=self.sub_type,
-            **fields,
+            self.op_id, self.op_type, action, self.parent_id, self.name, self.sub_type, payload, **options
         )
 
 
@@ -86,18 +95,29 @@ class Scope:
         """The scope of a child context whose container operation is ``op_id``."""
         return Scope(self.state, prefix=op_id, parent_id=op_id, replaying=self.replaying)
 
-    def begin(
+    def take(
         self, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Result[Slot, DurableError]:
-        """Take the next id; on replay, require the log to hold the same kind of operation."""
+    ) -> Slot | NonDeterministicExecution:
+        """Take the next id; on replay, require the log to hold the same kind of operation.
+
+        The divergence comes back as a plain value, not a ``Result``: step, child and
+        batch (called for every operation) return their own ``Result`` without building
+        one for the slot on the way."""
         self._check_poisoned()
         op_id = self.peek_id()
         self.counter += 1
         return self._claim(op_id, op_type, sub_type, name)
 
-    def begin_branch(
-        self, index: int, op_type: OperationType, sub_type: str, name: str | None
+    def begin(
+        self, op_type: OperationType, sub_type: str, name: str | None
     ) -> Result[Slot, DurableError]:
+        """``take`` as a ``Result``, for operations that compose with ``bind``."""
+        slot = self.take(op_type, sub_type, name)
+        return Failure(slot) if isinstance(slot, NonDeterministicExecution) else Success(slot)
+
+    def take_branch(
+        self, index: int, op_type: OperationType, sub_type: str, name: str | None
+    ) -> Slot | NonDeterministicExecution:
         """The id of branch ``index`` (0-based) of this container: it depends on the
         index, not on the order in which branches run (PROTOCOL.md §3.2)."""
         self._check_poisoned()
@@ -109,7 +129,7 @@ class Scope:
 
     def _claim(
         self, op_id: str, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Result[Slot, DurableError]:
+    ) -> Slot | NonDeterministicExecution:
         name = name or None
         existing = self.state.operation(op_id)
         self._update_replay_status(existing)
@@ -122,8 +142,8 @@ class Scope:
                     "follows the path recorded in the checkpoint log",
                 )
                 self.state.poisoned = error
-                return Failure(NonDeterministicExecution(error))
-        return Success(Slot(op_id, existing, self.parent_id, name, op_type, sub_type))
+                return NonDeterministicExecution(error)
+        return Slot(op_id, existing, self.parent_id, name, op_type, sub_type)
 
     def after_call(self) -> None:
         """Leave replay mode once the code has run past the end of the recorded log."""
