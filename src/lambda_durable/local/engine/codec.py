@@ -282,7 +282,8 @@ def _event_text(event: Event | PendingEvent) -> str:
     third more, for every event)."""
     head, details_key = _EVENT_KEYS[event.event_type]
     event_id = event.event_id
-    text = f'{head}{str(event_id) if event_id.__class__ is int else _json(event_id)},"EventTimestamp":"{_iso(event.event_timestamp)}"'
+    id_text = str(event_id) if event_id.__class__ is int else _json(event_id)
+    text = f'{head}{id_text},"EventTimestamp":"{_iso(event.event_timestamp)}"'
     value = event.id
     if value is not None:
         text = f'{text},"Id":{_esc(value) if isinstance(value, str) else _json(value)}'
@@ -313,7 +314,8 @@ def _result_details_text(details: ResultDetails) -> str:
     attempt = details.attempt
     if attempt is None:
         return f'{{"Result":{result}}}'
-    return f'{{"Result":{result},"RetryDetails":{{"CurrentAttempt":{attempt if attempt.__class__ is int else _json(attempt)}}}}}'
+    attempt_text = attempt if attempt.__class__ is int else _json(attempt)
+    return f'{{"Result":{result},"RetryDetails":{{"CurrentAttempt":{attempt_text}}}}}'
 
 
 _EVENT_KEYS = {

@@ -49,8 +49,9 @@ class PendingEvent(NamedTuple):
         if isinstance(details, ResultDetails):
             details = details.details()
         return Event(
-            self.event_type, self.event_id, self.event_timestamp, details, self.id, self.name, self.parent_id, self.sub_type
-        )
+            self.event_type, self.event_id, self.event_timestamp, details,
+            self.id, self.name, self.parent_id, self.sub_type,
+        )  # fmt: skip
 
 
 class History:

@@ -15,11 +15,7 @@ from attrs import define, field
 from lambda_durable.local.engine.callbacks import CallbackRecord
 from lambda_durable.local.engine.history import History, PendingEvent, ResultDetails
 from lambda_durable.local.engine.members import OT, S
-from lambda_durable.local.engine.store import (
-    ChangeSet,
-    ExecutionRecord,
-    InvocationRecord,
-)
+from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, InvocationRecord
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.local.engine.transitions import Completion
 from lambda_durable.wire import (
@@ -118,13 +114,18 @@ class Tx:
         self.ops[op.id] = (position, op)
 
     def event(
-        self, event_type: EventType, at: datetime, details: EventDetails | ResultDetails, op: Operation | None = None
+        self,
+        event_type: EventType,
+        at: datetime,
+        details: EventDetails | ResultDetails,
+        op: Operation | None = None,
     ) -> None:
         event_id = self._next_event_id + len(self.events)
         if op is None:
             self.events.append(PendingEvent(event_type, event_id, at, details, None, None, None, None))
         else:
-            self.events.append(PendingEvent(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type))
+            staged = PendingEvent(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type)
+            self.events.append(staged)
 
     @property
     def current_record(self) -> ExecutionRecord:

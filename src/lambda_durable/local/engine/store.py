@@ -6,13 +6,14 @@ Both operations and events are stored as runs: one row per transition. An operat
 holds the operations that transition changed, as a JSON array of ``[position, wire
 JSON]`` pairs; reading an execution back keeps each position's latest version. An event
 run holds the transition's events as a JSON array, ``EventId`` contiguous from 1 per
-execution. A checkpoint of 250 steps writes two rows, not 750: a row costs SQLite more
-than writing the JSON text of one operation. Rows are keyed by the execution's small
+execution. A checkpoint of 125 steps (250 updates) writes two rows, not 126: a row costs
+SQLite more than writing the JSON text of one operation. Rows are keyed by the execution's small
 integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the key is the row's only
 copy (half the bytes of a rowid table plus index, which matters for an in-memory
 database).
 Per-write work is proportional to what changed, never to the size of the execution.
 """
+
 from __future__ import annotations
 
 import json
@@ -535,7 +536,9 @@ class Store:
         """A deterministic text image of every table (tests compare before/after)."""
         with self._lock:
             parts = []
-            for table in ("executions", "operation_runs", "event_runs", "invocations", "logs", "callbacks", "chained_invokes"):
+            for table in (
+                "executions", "operation_runs", "event_runs", "invocations", "logs", "callbacks", "chained_invokes"
+            ):
                 rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
                 parts.append(json.dumps([table, rows], default=str))
         return "\n".join(parts)
