@@ -52,7 +52,7 @@ from lambda_durable.errors import (
 )
 from lambda_durable.handler import DurableHandler, InvalidInvocationEvent, durable_handler
 from lambda_durable.operations.callback import Callback
-from lambda_durable.operations.step import StepContext, StepFn
+from lambda_durable.decisions.step import StepContext, StepFn
 from lambda_durable.runtime.logger import Logger, LogInfo
 from lambda_durable.serdes import SerDes, converter_serdes, default_converter
 from lambda_durable.values import DurableValue

@@ -78,6 +78,14 @@ class JitterStrategy(str, Enum):
         return delay
 
 
+def backoff(attempt: int, initial: Duration, cap: Duration, rate: float, jitter: JitterStrategy) -> Duration:
+    """The delay before the attempt after ``attempt``: ``initial * rate ** (attempt - 1)``,
+    capped at ``cap``, jittered, rounded up to whole seconds, at least 1 s (the service's
+    floor). Retries and polls grow the same way."""
+    base = min(initial.total_seconds * rate ** (attempt - 1), cap.total_seconds)
+    return Duration(max(1, math.ceil(jitter.apply(base, random.Random()))))
+
+
 @frozen
 class RetryDecision:
     """Whether to try again, and after how long (the service's floor is 1 s)."""
@@ -131,12 +139,9 @@ class RetryStrategy:
     def __call__(self, error: BaseException, attempt: int) -> RetryDecision:
         if attempt >= self.max_attempts or not self._matches(error):
             return RetryDecision.stop()
-        base = min(
-            self.initial_delay.total_seconds * self.backoff_rate ** (attempt - 1),
-            self.max_delay.total_seconds,
+        return RetryDecision.retry_after(
+            backoff(attempt, self.initial_delay, self.max_delay, self.backoff_rate, self.jitter)
         )
-        jittered = self.jitter.apply(base, random.Random())
-        return RetryDecision.retry_after(Duration(max(1, math.ceil(jittered))))
 
     def _matches(self, error: BaseException) -> bool:
         if not self.retryable_errors and not self.retryable_error_types:
@@ -559,12 +564,9 @@ class PollingStrategy(WaitStrategy[S]):
             raise WaitForConditionExhausted(
                 f"wait_for_condition exhausted {self.max_attempts} attempts before the condition was met"
             )
-        base = min(
-            self.initial_delay.total_seconds * self.backoff_rate ** (attempt - 1),
-            self.max_delay.total_seconds,
+        return WaitDecision.continue_after(
+            backoff(attempt, self.initial_delay, self.max_delay, self.backoff_rate, self.jitter)
         )
-        jittered = self.jitter.apply(base, random.Random())
-        return WaitDecision.continue_after(Duration(max(1, math.ceil(jittered))))
 
 
 @frozen(init=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, overload
@@ -30,15 +29,17 @@ from lambda_durable.config import (
     WaitForCallbackConfig,
     WaitForConditionConfig,
 )
-from lambda_durable.errors import BatchFailed, DurableError, SerdesFailed, error_object_from_exception
+from lambda_durable.errors import BatchFailed, DurableError
 from lambda_durable.operations.child import run_child
 from lambda_durable.operations.concurrency import BatchSpec, Branch, run_batch
-from lambda_durable.operations.step import StepContext, StepFn, run_step
+from lambda_durable.decisions.step import StepContext, StepFn
+from lambda_durable.operations.step import run_step
 from lambda_durable.operations.callback import Callback, run_create_callback
 from lambda_durable.operations.invoke import run_invoke
 from lambda_durable.operations.wait import run_cancel_wait, run_wait
 from lambda_durable.operations.wait_for_callback import run_wait_for_callback
 from lambda_durable.operations.wait_for_condition import run_wait_for_condition
+from lambda_durable.runtime.codec import from_json, to_json
 from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.state import ExecutionState
@@ -55,10 +56,6 @@ T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
 S = TypeVar("S")
-
-MAX_RESPONSE_CHARS = 6 * 1024 * 1024 - 50
-"""The Lambda response budget the SDK leaves for a result (PROTOCOL.md §2.5)."""
-
 
 @frozen
 class OperationIdentifier:
@@ -135,16 +132,13 @@ class DurableContext:
         The body may return a value, a ``Result``, an ``IO`` or an ``IOResult``; a raise or
         a ``Failure`` is a failed attempt, retried per ``config.retry_strategy``.
         """
-        try:  # ``_call`` inlined: a step is the most frequent operation
-            return run_step(self._scope, fn, name, config)
-        finally:
-            self._scope.after_call()
+        return run_step(self._scope, fn, name, config)
 
     # --- waits ----------------------------------------------------------------
 
     def wait(self, duration: Duration, *, name: str | None = None) -> Result[None, DurableError]:
         """Pause the execution for ``duration`` without holding a Lambda invocation."""
-        return self._call(lambda: run_wait(self._scope, duration, name))
+        return run_wait(self._scope, duration, name)
 
     # --- child contexts -------------------------------------------------------
 
@@ -175,10 +169,7 @@ class DurableContext:
     ) -> Result[Any, DurableError]:
         """Run ``fn`` with its own context; once it succeeded, replay returns its result
         without running it again."""
-        try:  # ``_call`` inlined: every map item and many workflows run one per item
-            return run_child(self._scope, fn, name, config, self._context_for)
-        finally:
-            self._scope.after_call()
+        return run_child(self._scope, fn, name, config, self._context_for)
 
     def create_child_context(self, parent_operation_id: str) -> DurableContext:
         """A context whose operations are recorded under ``parent_operation_id``."""
@@ -208,7 +199,7 @@ class DurableContext:
         (for ``str``: a JSON string unquoted, any other text as sent), or with
         ``config.serdes``.
         """
-        return self._call(lambda: run_create_callback(self._scope, result_type, name, config))
+        return run_create_callback(self._scope, result_type, name, config)
 
     def wait_for_callback(
         self,
@@ -225,9 +216,7 @@ class DurableContext:
         when the submitter exhausted its retries, ``SerdesFailed`` for an answer that does
         not fit ``result_type``.
         """
-        return self._call(
-            lambda: run_wait_for_callback(self._scope, submitter, result_type, name, config)
-        )
+        return run_wait_for_callback(self._scope, submitter, result_type, name, config)
 
     @overload
     def invoke(
@@ -267,9 +256,7 @@ class DurableContext:
         ``InvokeFailed`` (the target failed or was stopped), ``InvokeTimedOut`` (the
         service timed it out, or ``config.timeout`` expired first: see ``InvokeConfig``).
         """
-        return self._call(
-            lambda: run_invoke(self._scope, function_name, payload, result_type, name, config)
-        )
+        return run_invoke(self._scope, function_name, payload, result_type, name, config)
 
     def wait_for_condition(
         self,
@@ -284,46 +271,33 @@ class DurableContext:
         A check or strategy that raises, and a strategy out of attempts, are
         ``WaitForConditionFailed`` (check failures are not retried).
         """
-        return self._call(lambda: run_wait_for_condition(self._scope, check, config, name))
+        return run_wait_for_condition(self._scope, check, config, name)
 
     # --- input and completion ---------------------------------------------------
 
     def get_original_input(self, as_type: type[T]) -> Result[T, DurableError]:
         """The execution's input, structured as ``as_type`` with the handler's converter."""
-        raw = self.get_original_input_raw().value_or("null")
-        try:
-            return Success(self.state.converter.structure(json.loads(raw), as_type))
-        except Exception as exc:
-            return Failure(SerdesFailed(error_object_from_exception(exc)))
+        return from_json(self.state.input_payload(), as_type, self.state.converter)
 
     def get_original_input_raw(self) -> Maybe[str]:
         """The execution's input exactly as the service stored it, if there is one."""
         return Maybe.from_optional(self.state.input_payload())
 
     def complete_execution_success(self, result: object) -> Result[None, DurableError]:
-        """Checkpoint the execution's result now (any size up to the payload limit)."""
-        try:
-            payload = json.dumps(self.state.converter.unstructure(result))
-        except Exception as exc:
-            return Failure(SerdesFailed(error_object_from_exception(exc)))
-        self.state.complete(OperationAction.SUCCEED, payload=payload)
-        return Success(None)
+        """Checkpoint the execution's result now (any size up to the payload limit): the
+        execution ends SUCCEEDED with it, whatever the handler returns afterwards."""
+        return to_json(result, self.state.converter).map(
+            lambda payload: self.state.complete(OperationAction.SUCCEED, payload=payload)
+        )
 
     def complete_execution_failure(self, error: ErrorObject) -> Result[None, DurableError]:
-        """Checkpoint the execution's failure now."""
+        """Checkpoint the execution's failure now: it ends FAILED with ``error``."""
         self.state.complete(OperationAction.FAIL, error=error)
         return Success(None)
 
     def complete_execution_if_large(self, result: object) -> Result[bool, DurableError]:
         """Checkpoint ``result`` only if it is too large for the invocation response."""
-        try:
-            payload = json.dumps(self.state.converter.unstructure(result))
-        except Exception as exc:
-            return Failure(SerdesFailed(error_object_from_exception(exc)))
-        if len(payload) <= MAX_RESPONSE_CHARS:
-            return Success(False)
-        self.state.complete(OperationAction.SUCCEED, payload=payload)
-        return Success(True)
+        return to_json(result, self.state.converter).map(self.state.complete_if_large)
 
     # --- fan-out: map, parallel, combinators --------------------------------------
 
@@ -362,15 +336,7 @@ class DurableContext:
         into fail-fast form.
         """
         cfg: MapConfig[Any, Any] = config or MapConfig()
-        spec = BatchSpec(
-            sub_type=OperationSubType.MAP.value,
-            branch_sub_type=OperationSubType.MAP_ITERATION.value,
-            completion=cfg.completion,
-            max_concurrency=cfg.max_concurrency,
-            serdes=cfg.serdes,
-            item_serdes=cfg.item_serdes,
-            flat=cfg.nesting is NestingType.FLAT,
-        )
+        spec = _batch_spec(OperationSubType.MAP, OperationSubType.MAP_ITERATION, cfg)
         values = list(items)
         namer = cfg.item_namer
 
@@ -383,9 +349,7 @@ class DurableContext:
                 for index, item in enumerate(values)
             ]
 
-        return self._call(
-            lambda: run_batch(self._scope, spec, branches, len(values), name, self._context_for)
-        )
+        return run_batch(self._scope, spec, branches, len(values), name, self._context_for)
 
     @overload
     def parallel(
@@ -415,15 +379,7 @@ class DurableContext:
         """Run each branch in its own child context; same rules as ``map``. The default
         completion is all-successful: the first failure ends the batch."""
         cfg: ParallelConfig[Any] = config or ParallelConfig()
-        spec = BatchSpec(
-            sub_type=OperationSubType.PARALLEL.value,
-            branch_sub_type=OperationSubType.PARALLEL_BRANCH.value,
-            completion=cfg.completion,
-            max_concurrency=cfg.max_concurrency,
-            serdes=cfg.serdes,
-            item_serdes=cfg.item_serdes,
-            flat=cfg.nesting is NestingType.FLAT,
-        )
+        spec = _batch_spec(OperationSubType.PARALLEL, OperationSubType.PARALLEL_BRANCH, cfg)
         return self._fan_out(spec, branches, name)
 
     def all(
@@ -466,9 +422,7 @@ class DurableContext:
         def make() -> list[Branch]:
             return [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
 
-        return self._call(
-            lambda: run_batch(self._scope, spec, make, len(bodies), name, self._context_for)
-        )
+        return run_batch(self._scope, spec, make, len(bodies), name, self._context_for)
 
     # --- logging --------------------------------------------------------------
 
@@ -540,11 +494,6 @@ class DurableContext:
     def _context_for(self, scope: Scope) -> DurableContext:
         return DurableContext(scope, self._user_logger)
 
-    def _call(self, operation: Callable[[], Result[T, DurableError]]) -> Result[T, DurableError]:
-        try:
-            return operation()
-        finally:
-            self._scope.after_call()
 
 
 def _map_body(
@@ -554,6 +503,21 @@ def _map_body(
     ctx: DurableContext,
 ) -> Result[Any, DurableError]:
     return fn(ctx, item, index)
+
+
+def _batch_spec(
+    sub_type: OperationSubType, branch_sub_type: OperationSubType, cfg: MapConfig[Any, Any] | ParallelConfig[Any]
+) -> BatchSpec:
+    """How a map or a parallel is recorded: their configs share every field that matters."""
+    return BatchSpec(
+        sub_type=sub_type.value,
+        branch_sub_type=branch_sub_type.value,
+        completion=cfg.completion,
+        max_concurrency=cfg.max_concurrency,
+        serdes=cfg.serdes,
+        item_serdes=cfg.item_serdes,
+        flat=cfg.nesting is NestingType.FLAT,
+    )
 
 
 def _combinator(sub_type: str, completion: CompletionConfig) -> BatchSpec:
@@ -575,9 +539,12 @@ def _first_success(batch: BatchResult[T]) -> Result[T, DurableError]:
 
 
 def _first_settled(batch: BatchResult[T]) -> Result[T, DurableError]:
+    """The branch that finished first. A race completes at its first finished branch, so
+    the recorded batch holds exactly one finished item (the others are STARTED): the
+    winner in real time, the same on every replay."""
     finished = [i for i in batch.items if i.status is not BatchItemStatus.STARTED]
-    first = finished[-1] if finished else None
-    if first is not None and first.status is BatchItemStatus.SUCCEEDED:
-        return Success(first.result)  # type: ignore[arg-type]
-    error = first.error if first is not None and first.error else ErrorObject(error_message="no branch finished")
-    return Failure(BatchFailed(error))
+    if len(finished) == 1 and finished[0].status is BatchItemStatus.SUCCEEDED:
+        return Success(finished[0].result)  # type: ignore[arg-type]
+    if len(finished) == 1 and finished[0].error is not None:
+        return Failure(BatchFailed(finished[0].error))
+    return Failure(BatchFailed.of("RaceUnsettled", f"race recorded {len(finished)} finished branches, not 1"))

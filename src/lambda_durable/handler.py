@@ -11,16 +11,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from cattrs import Converter
-from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import Boto3ServiceClient, DurableServiceClient, ServiceError, injected_client
-from lambda_durable.context import MAX_RESPONSE_CHARS, DurableContext
+from lambda_durable.context import DurableContext
 from lambda_durable.errors import DurableError, error_object_from_exception
 from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
-from lambda_durable.runtime.state import ExecutionState
+from lambda_durable.runtime.codec import to_json
+from lambda_durable.runtime.state import MAX_RESPONSE_CHARS, ExecutionState
 from lambda_durable.serdes import default_converter
 from lambda_durable.wire import (
     INVOCATION,
@@ -34,8 +34,6 @@ from lambda_durable.wire import (
 
 E = TypeVar("E")
 R = TypeVar("R")
-
-Workflow = Callable[[E, DurableContext], "Result[R, DurableError] | R"]
 
 DEFAULT_LOGGER_NAME = "lambda_durable.user"
 
@@ -93,7 +91,7 @@ class DurableHandler(Generic[E, R]):
         return self._client
 
     def _invoke(self, state: ExecutionState) -> InvocationOutput:
-        ctx = DurableContext(Scope(state, prefix=None, parent_id=None, replaying=state.had_history))
+        ctx = DurableContext(Scope(state, prefix=None, parent_id=None))
         try:
             match self._user_input(state):
                 case Failure(error):
@@ -131,24 +129,21 @@ class DurableHandler(Generic[E, R]):
             return Failure(DurableError(_input_error(message)))
 
     def _outcome(self, state: ExecutionState, returned: object) -> InvocationOutput:
-        if isinstance(returned, Result):
-            if not is_successful(returned):
-                failure = returned.failure()
-                if isinstance(failure, DurableError):
-                    return _failed(failure)
-                return InvocationOutput(
-                    InvocationStatus.FAILED,
-                    error=ErrorObject(error_type=type(failure).__name__, error_message=str(failure)),
-                )
-            returned = returned.unwrap()
-        try:
-            payload = json.dumps(self.converter.unstructure(returned))
-        except Exception as exc:
-            return _failed_exc(exc)
-        if len(payload) > MAX_RESPONSE_CHARS:
-            state.complete(OperationAction.SUCCEED, payload=payload)
-            return InvocationOutput(InvocationStatus.SUCCEEDED, result="")
-        return InvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
+        match returned:
+            case Success(value):
+                returned = value
+            case Failure(DurableError() as error):
+                return _failed(error)
+            case Failure(other):
+                error_object = ErrorObject(error_type=type(other).__name__, error_message=str(other))
+                return InvocationOutput(InvocationStatus.FAILED, error=error_object)
+        match to_json(returned, self.converter):
+            case Success(payload):
+                if state.complete_if_large(payload):
+                    return InvocationOutput(InvocationStatus.SUCCEEDED, result="")
+                return InvocationOutput(InvocationStatus.SUCCEEDED, result=payload)
+            case unwritable:
+                return _failed(unwritable.failure())
 
 
 @overload
@@ -195,9 +190,10 @@ def _parse_event(event: Any) -> InvocationInput:
             "CheckpointToken (is durable execution configured for this function?)"
         )
     decoded = INVOCATION.decode(InvocationInput, event)
-    if not is_successful(decoded):
+    invocation = decoded.value_or(None)
+    if invocation is None:
         raise InvalidInvocationEvent(f"unexpected invocation payload: {decoded.failure()}")
-    return decoded.unwrap()
+    return invocation
 
 
 def _load_operations(

@@ -1,29 +1,34 @@
-"""Fan-out: map, parallel and the combinators, as a container CONTEXT with branch CONTEXTs.
+"""Fan-out, synchronous driver: map, parallel and the combinators, as a container CONTEXT
+with one branch CONTEXT per item (none with FLAT nesting).
 
-Branches run one after another in index order, inside this invocation. A branch that
-suspends (a wait, a callback, a retry) keeps its slot, and the next branch starts while
-``max_concurrency`` allows; when no branch can progress the whole batch suspends and a
-later invocation resumes it, replaying finished branches from their own checkpoints.
-Running branches in order keeps every invocation deterministic: the same log always
-yields the same admissions, the same completion point and the same ``BatchResult``.
+Branches run at once on worker threads (``BranchPool``), at most ``max_concurrency`` in
+flight; the calling thread coordinates: it alone admits branches, reads their reports
+in the order they finish and asks the ``BatchPlanner`` whether the batch is complete.
+When it is, the batch returns at once: branches still running are abandoned and what
+they do later is not the batch's. A branch that suspends (a wait, a callback, a retry)
+keeps its slot; when nothing runs and a branch finished since the suspended ones last
+ran, they run again after a flush (a finished branch may have released what one waits
+on), else the whole batch suspends and a later invocation resumes it, replaying finished
+branches from their own checkpoints.
+
+Operation ids do not depend on timing (each branch owns its child scope); the order of
+events across branches does, except with ``max_concurrency=1`` (index order, no thread).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
 
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from lambda_durable.batch import (
-    BatchItem,
-    BatchItemStatus,
-    BatchResult,
-    CompletionConfig,
-    CompletionReason,
-)
+from lambda_durable.batch import BatchItem, BatchItemStatus, BatchResult, CompletionConfig
+from lambda_durable.decisions.batch import BatchPlanner, fail_batch, settle_batch
+from lambda_durable.decisions.batch_payload import BatchSerDes, BatchSummary
+from lambda_durable.decisions.context import RunBody, plan_context
+from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import (
     BatchFailed,
     DurableError,
@@ -31,23 +36,14 @@ from lambda_durable.errors import (
     NonDeterministicExecution,
     error_object_from_exception,
 )
-from lambda_durable.operations.child import (
-    REPLAY_CHILDREN_THRESHOLD,
-    context_options,
-    run_in_slot,
-    run_virtual,
-)
+from lambda_durable.operations.branch_pool import BranchPool
+from lambda_durable.operations.child import run_in_slot, run_virtual
+from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.signals import Suspend
-from lambda_durable.serdes import KnowsRoundTrip, SerDes, dumps
-from lambda_durable.wire import (
-    PYTHON,
-    ErrorObject,
-    OperationAction,
-    OperationStatus,
-    OperationType,
-)
+from lambda_durable.serdes import SerDes
+from lambda_durable.wire import OperationType
 
 C = TypeVar("C")
 
@@ -73,6 +69,22 @@ class BatchSpec:
     flat: bool = False
 
 
+class Diverged(NamedTuple):
+    """A branch no longer follows the recorded path: the batch fails with this."""
+
+    error: NonDeterministicExecution
+
+
+class Fatal(NamedTuple):
+    """A control signal from a branch (the execution fails or ends, checkpointing broke):
+    the coordinator raises it in the calling thread."""
+
+    signal: BaseException
+
+
+Report = tuple[int, BatchItem[Any] | Diverged | Fatal]
+
+
 def run_batch(
     scope: Scope,
     spec: BatchSpec,
@@ -90,10 +102,9 @@ def run_batch(
                 "InvalidArgument", f"min_successful is {minimum} but there are only {count} branches"
             )
         )
-    slot = scope.take(OperationType.CONTEXT, spec.sub_type, name)
-    if isinstance(slot, NonDeterministicExecution):
-        return Failure(slot)
-    return _Container(scope, slot, spec, make_context).run(branches)
+    return scope.take(OperationType.CONTEXT, spec.sub_type, name).bind(
+        lambda slot: _Container(scope, slot, spec, make_context).run(branches)
+    )
 
 
 class _Container:
@@ -105,274 +116,164 @@ class _Container:
         self.spec = spec
         self.make_context = make_context
         self.inner = scope.child(slot.op_id)
-        state = scope.state
-        self.item_codec: Codec[Any] = Codec(spec.item_serdes) if spec.item_serdes else state.default_codec
-        self.batch_codec: Codec[BatchResult[Any]] = Codec(
-            spec.serdes or _DefaultBatchSerDes(self.item_codec)
-        )
+        self.checkpointer = scope.state.checkpointer
+        self.item_codec: Codec[Any] = Codec(spec.item_serdes) if spec.item_serdes else scope.state.default_codec
+        self.batch_codec: Codec[BatchResult[Any]] = Codec(spec.serdes or BatchSerDes(self.item_codec))
 
     def run(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[BatchResult[Any], DurableError]:
+        plan = plan_context(self.slot, self.batch_codec, BatchFailed)
+        if isinstance(plan, Replayed):
+            return answer(plan.answer)
+        if isinstance(plan, RunBody):
+            perform(self.checkpointer, plan.start)
+            return self._branches(make_branches).bind(self._coordinate)
         existing = self.slot.existing
         details = existing.context_details if existing else None
-        if existing is not None and existing.status is OperationStatus.SUCCEEDED:
-            payload = details.result if details else None
-            if not (details and details.replay_children):
-                return self.batch_codec.decode(payload)
-            self.inner.replaying = True
-            return self._branches(make_branches).bind(
-                lambda branches: self._rebuild(branches, _Summary.parse(payload))
-            )
-        if existing is not None and existing.status.is_terminal:
-            error = details.error if details and details.error else ErrorObject()
-            return Failure(BatchFailed(error))
-        if existing is None:
-            self.scope.state.checkpointer.defer(self.slot.update(OperationAction.START))
-        return self._branches(make_branches).bind(self._coordinate)
+        summary = BatchSummary.parse(details.result if details else None)
+        return self._branches(make_branches).bind(lambda branches: self._rebuild(branches, summary))
 
     def _branches(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[Sequence[Branch], DurableError]:
         try:
             return Success(make_branches())
         except Exception as exc:  # an item namer is user code
-            return self._fail(error_object_from_exception(exc))
+            return conclude(self.checkpointer, fail_batch(self.slot, error_object_from_exception(exc)))
 
     def _coordinate(self, branches: Sequence[Branch]) -> Result[BatchResult[Any], DurableError]:
-        """Admit branches in index order while slots are free, until the batch is complete.
-
-        When a pass finished some branch while others stayed suspended, the suspended ones
-        get another pass after a flush: a later branch may have released what an earlier
-        one waits on (e.g. cancelled its wait). Passes stop when one makes no progress.
-        """
+        """Run branches until the batch is complete, or suspend it."""
         total = len(branches)
         limit = self.spec.max_concurrency or max(total, 1)
-        outcomes: dict[int, BatchItem[Any]] = {}
-        tally = _Tally()
-        reason: CompletionReason | None = None if total else CompletionReason.ALL_COMPLETED
-        while reason is None:
+        planner = BatchPlanner(total, limit, self.spec.completion)
+        if limit == 1 or total <= 1:
+            runner: _Runner = _Inline(self)
+        else:
+            runner = _Threads(self, limit)
+        try:
+            running = 0
             progressed = False
-            for index, branch in enumerate(branches):
-                previous = outcomes.get(index)
-                if previous is not None and previous.status is not BatchItemStatus.STARTED:
+            while planner.reason is None:
+                for index in planner.admit():
+                    runner.start(index, branches[index])
+                    running += 1
+                if running == 0:
+                    if not (progressed and planner.has_suspended()):
+                        break
+                    self.checkpointer.flush()
+                    progressed = False
+                    for index in planner.resume():
+                        runner.start(index, branches[index])
+                        running += 1
                     continue
-                if previous is None and tally.in_flight >= limit:
-                    break
-                outcome = self._run_branch(index, branch, again=previous is not None)
-                if isinstance(outcome, NonDeterministicExecution):
-                    return Failure(outcome)
-                outcomes[index] = outcome
-                tally.record(previous, outcome)
-                if outcome.status is BatchItemStatus.STARTED:
-                    continue
-                progressed = True
-                reason = _reason(self.spec.completion, tally.succeeded, tally.failed, total)
-                if reason is not None:
-                    break
-            if reason is not None or not progressed or tally.in_flight == 0:
-                break
-            self.scope.state.checkpointer.flush()
-        if reason is None:
+                index, report = runner.next_report()
+                running -= 1
+                if isinstance(report, Diverged):
+                    return Failure(report.error)
+                if isinstance(report, Fatal):
+                    raise report.signal
+                if report.status is BatchItemStatus.STARTED:
+                    planner.suspended(index)
+                else:
+                    planner.finished(report)
+                    progressed = True
+        finally:
+            runner.close()
+        if planner.reason is None:
             raise Suspend()
-        return self._complete(BatchResult(_items(outcomes), reason))
+        return self._complete(planner.result())
 
-    def _run_branch(
-        self, index: int, branch: Branch, *, again: bool = False
-    ) -> BatchItem[Any] | NonDeterministicExecution:
-        """Run (or, with ``again``, re-run after a flush) one branch to its end or
-        suspension; its item, or the divergence that kept it from claiming its id.
-        Plain values, not ``Result``s: this runs once per item."""
-        replaying = self.inner.replaying
-        if again:
-            self.inner.replaying = True  # its earlier log lines were already written
+    def branch_report(self, index: int, branch: Branch) -> Report:
+        """Run one branch to its end or its suspension (in whatever thread runs it)."""
         try:
             outcome = self._branch_outcome(index, branch)
         except Suspend:
-            return BatchItem(index, BatchItemStatus.STARTED)
-        finally:
-            self.inner.replaying = replaying
-        if isinstance(outcome, NonDeterministicExecution):
-            return outcome
-        if isinstance(outcome, Success):
-            return BatchItem(index, BatchItemStatus.SUCCEEDED, outcome.unwrap())
-        return BatchItem(index, BatchItemStatus.FAILED, error=outcome.failure().error)
+            return index, BatchItem(index, BatchItemStatus.STARTED)
+        except Exception as exc:  # the driver itself failed in this branch: the branch failed
+            return index, BatchItem(index, BatchItemStatus.FAILED, error=error_object_from_exception(exc))
+        except BaseException as signal:  # FailExecution, AbortInvocation, ExecutionEnded, ...
+            return index, Fatal(signal)
+        match outcome:
+            case Success(value):
+                return index, BatchItem(index, BatchItemStatus.SUCCEEDED, value)
+            case Failure(NonDeterministicExecution() as diverged):
+                return index, Diverged(diverged)
+            case failed:
+                return index, BatchItem(index, BatchItemStatus.FAILED, error=failed.failure().error)
 
-    def _branch_outcome(
-        self, index: int, branch: Branch
-    ) -> Result[Any, DurableError] | NonDeterministicExecution:
+    def _branch_outcome(self, index: int, branch: Branch) -> Result[Any, DurableError]:
         if self.spec.flat:
-            scope = self.inner.virtual_child(index)
-            return run_virtual(scope, branch.body, self.item_codec, self.make_context)
-        sub_type = self.spec.branch_sub_type
-        slot = self.inner.take_branch(index, OperationType.CONTEXT, sub_type, branch.name)
-        if isinstance(slot, NonDeterministicExecution):
-            return slot
-        return run_in_slot(self.inner, slot, branch.body, self.item_codec, self.make_context)
+            return run_virtual(self.inner.virtual_child(index), branch.body, self.item_codec, self.make_context)
+        return self.inner.take_branch(index, OperationType.CONTEXT, self.spec.branch_sub_type, branch.name).bind(
+            lambda slot: run_in_slot(self.inner, slot, branch.body, self.item_codec, self.make_context)
+        )
 
-    def _rebuild(self, branches: Sequence[Branch], summary: _Summary | None) -> Result[BatchResult[Any], DurableError]:
+    def _rebuild(self, branches: Sequence[Branch], summary: BatchSummary | None) -> Result[BatchResult[Any], DurableError]:
         """Replay of a large batch: re-run exactly the branches that had finished."""
         if summary is None:
             return self._coordinate(branches)
-        outcomes: dict[int, BatchItem[Any]] = {}
-        for index in summary.started:
-            outcomes[index] = BatchItem(index, BatchItemStatus.STARTED)
+        items: dict[int, BatchItem[Any]] = {
+            index: BatchItem(index, BatchItemStatus.STARTED) for index in summary.started
+        }
         for index in summary.completed:
             if index >= len(branches):
                 continue
-            outcome = self._run_branch(index, branches[index])
-            if isinstance(outcome, NonDeterministicExecution):
-                return Failure(outcome)
-            outcomes[index] = outcome
-        batch = BatchResult(_items(outcomes), summary.reason)
+            _, report = self.branch_report(index, branches[index])
+            if isinstance(report, Diverged):
+                return Failure(report.error)
+            if isinstance(report, Fatal):
+                raise report.signal
+            items[index] = report
+        batch = BatchResult([items[index] for index in sorted(items)], summary.reason)
         return self.batch_codec.encode(batch).bind(lambda payload: self.batch_codec.replayed(batch, payload))
 
     def _complete(self, batch: BatchResult[Any]) -> Result[BatchResult[Any], DurableError]:
-        encoded = self.batch_codec.encode(batch)
-        if isinstance(encoded, Failure):
-            return self._fail(encoded.failure().error)
-        payload = encoded.unwrap()
-        large = len(payload) > REPLAY_CHILDREN_THRESHOLD
-        stored = _Summary.of(batch, self.spec.sub_type).text() if large else payload
-        self.scope.state.checkpointer.defer(
-            self.slot.update(OperationAction.SUCCEED, stored, context_options=context_options(large))
-        )
-        return self.batch_codec.replayed(batch, payload)
-
-    def _fail(self, error: ErrorObject) -> Result[Any, DurableError]:
-        self.scope.state.checkpointer.defer(self.slot.update(OperationAction.FAIL, error=error))
-        return Failure(BatchFailed(error))
+        return conclude(self.checkpointer, settle_batch(self.slot, batch, self.batch_codec, self.spec.sub_type))
 
 
-class _Tally:
-    """Branch counts, kept up to date as outcomes change (O(1) per branch)."""
+class _Runner:
+    """Where branches run: in the calling thread, or on a pool."""
 
-    def __init__(self) -> None:
-        self.in_flight = self.succeeded = self.failed = 0
+    def start(self, index: int, branch: Branch) -> None:
+        raise NotImplementedError
 
-    def record(self, previous: BatchItem[Any] | None, outcome: BatchItem[Any]) -> None:
-        if previous is not None:  # only a STARTED branch is ever run again
-            self.in_flight -= 1
-        if outcome.status is BatchItemStatus.STARTED:
-            self.in_flight += 1
-        elif outcome.status is BatchItemStatus.SUCCEEDED:
-            self.succeeded += 1
-        else:
-            self.failed += 1
+    def next_report(self) -> Report:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Nothing left to run for this batch."""
 
 
-def _reason(
-    completion: CompletionConfig, succeeded: int, failed: int, total: int
-) -> CompletionReason | None:
-    """Why the batch is complete now, or None (PROTOCOL.md §5.8 precedence)."""
-    if completion.tolerance_exceeded(failed, total):
-        return CompletionReason.FAILURE_TOLERANCE_EXCEEDED
-    if succeeded + failed >= total:
-        return CompletionReason.ALL_COMPLETED
-    if completion.min_reached(succeeded):
-        return CompletionReason.MIN_SUCCESSFUL_REACHED
-    return None
+class _Inline(_Runner):
+    """One branch at a time in the calling thread: index order, no thread (a limit of 1,
+    or a single branch)."""
+
+    def __init__(self, container: _Container) -> None:
+        self._container = container
+        self._reports: list[Report] = []
+
+    def start(self, index: int, branch: Branch) -> None:
+        self._reports.append(self._container.branch_report(index, branch))
+
+    def next_report(self) -> Report:
+        return self._reports.pop(0)
 
 
-def _items(outcomes: dict[int, BatchItem[Any]]) -> list[BatchItem[Any]]:
-    return [outcomes[index] for index in sorted(outcomes)]
+class _Threads(_Runner):
+    """Branches on a ``BranchPool``; reports in the order branches finish."""
+
+    def __init__(self, container: _Container, limit: int) -> None:
+        self._container = container
+        self._pool: BranchPool[Report] = BranchPool(limit, _crashed)
+
+    def start(self, index: int, branch: Branch) -> None:
+        self._pool.submit(partial(self._container.branch_report, index, branch))
+
+    def next_report(self) -> Report:
+        return self._pool.next_report()
+
+    def close(self) -> None:
+        self._pool.close()
 
 
-@frozen
-class _Summary:
-    """What a too-large batch stores instead of its items (ReplayChildren)."""
-
-    kind: str
-    reason: CompletionReason
-    completed: tuple[int, ...]
-    started: tuple[int, ...]
-    success_count: int
-    failure_count: int
-
-    @classmethod
-    def of(cls, batch: BatchResult[Any], sub_type: str) -> _Summary:
-        finished = tuple(i.index for i in batch.items if i.status is not BatchItemStatus.STARTED)
-        started = tuple(i.index for i in batch.items if i.status is BatchItemStatus.STARTED)
-        return cls(
-            f"{sub_type}Result",
-            batch.completion_reason,
-            finished,
-            started,
-            batch.success_count,
-            batch.failure_count,
-        )
-
-    def text(self) -> str:
-        return dumps(
-            {
-                "type": self.kind,
-                "totalCount": len(self.completed) + len(self.started),
-                "completionReason": self.reason.value,
-                "completedIndexes": list(self.completed),
-                "startedIndexes": list(self.started),
-                "successCount": self.success_count,
-                "failureCount": self.failure_count,
-            }
-        )
-
-    @classmethod
-    def parse(cls, text: str | None) -> _Summary | None:
-        try:
-            data = json.loads(text or "")
-            return cls(
-                str(data["type"]),
-                CompletionReason(data["completionReason"]),
-                tuple(int(i) for i in data["completedIndexes"]),
-                tuple(int(i) for i in data["startedIndexes"]),
-                int(data["successCount"]),
-                int(data["failureCount"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
-@frozen
-class _DefaultBatchSerDes(SerDes[BatchResult[Any]], KnowsRoundTrip):
-    """A BatchResult as JSON; each item's result is stored with the item codec's text, so
-    custom item codecs and rich result types survive the round trip."""
-
-    item_codec: Codec[Any]
-
-    def serialize(self, value: BatchResult[Any], /) -> str:
-        items = []
-        for item in value.items:
-            entry: dict[str, Any] = {"index": item.index, "status": item.status.value}
-            if item.status is BatchItemStatus.SUCCEEDED:
-                entry["result"] = self.item_codec.encode(item.result).unwrap()
-            if item.error is not None:
-                entry["error"] = _error_json(item.error)
-            items.append(entry)
-        return dumps({"items": items, "completionReason": value.completion_reason.value})
-
-    def reads_back_unchanged(self, value: BatchResult[Any], /) -> bool:
-        """Items without errors whose results the item codec reads back unchanged."""
-        codec = self.item_codec
-        return all(
-            item.error is None
-            and (item.status is not BatchItemStatus.SUCCEEDED or codec.reads_back_unchanged(item.result))
-            for item in value.items
-        )
-
-    def deserialize(self, data: str, /) -> BatchResult[Any]:
-        raw = json.loads(data)
-        items = []
-        for entry in raw["items"]:
-            status = BatchItemStatus(entry["status"])
-            result = (
-                self.item_codec.decode(entry.get("result")).unwrap()
-                if status is BatchItemStatus.SUCCEEDED
-                else None
-            )
-            error = _error_from_json(entry["error"]) if entry.get("error") else None
-            items.append(BatchItem(int(entry["index"]), status, result, error))
-        return BatchResult(items, CompletionReason(raw["completionReason"]))
-
-
-def _error_json(error: ErrorObject) -> Any:
-    return PYTHON.encode(error)
-
-
-def _error_from_json(data: object) -> ErrorObject:
-    decoded = PYTHON.decode(ErrorObject, data)
-    return decoded.unwrap() if isinstance(decoded, Success) else ErrorObject(error_message=str(data))
+def _crashed(exc: BaseException) -> Report:
+    """``branch_report`` catches everything; should a worker still die, its branch must
+    not be waited for forever (index -1 marks it)."""
+    return -1, Fatal(exc)

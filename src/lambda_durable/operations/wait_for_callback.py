@@ -1,5 +1,5 @@
 """Wait for callback: create a callback, hand its id to a submitter step, await the answer
-(PROTOCOL.md §5.7).
+(docs/protocol.md §5.7).
 
 It is a child context (SubType ``WaitForCallback``) built on ``operations.child``: inside
 it, op 1 is the callback (``"<name> create callback id"``), op 2 the submitter step
@@ -30,10 +30,11 @@ from lambda_durable.errors import (
     DurableError,
     StepFailed,
 )
-from lambda_durable.operations.callback import create, decoder_for, raw_outcome
+from lambda_durable.decisions.callback import decoder_for
+from lambda_durable.operations.callback import create, raw_answer
 from lambda_durable.operations.child import run_child
-from lambda_durable.operations.step import StepContext, run_step
-from lambda_durable.runtime.ids import operation_id
+from lambda_durable.decisions.step import StepContext
+from lambda_durable.operations.step import run_step
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.wire import OperationStatus, OperationSubType, OperationType
@@ -65,7 +66,7 @@ def run_wait_for_callback(
     config: WaitForCallbackConfig[Any] | None,
 ) -> Result[T, DurableError]:
     state = scope.state
-    context_id = scope.peek_id()
+    inner = scope.child(scope.peek_id())  # the context's own scope, to find its operations
     decode = decoder_for(result_type, state.converter, config.serdes if config else None)
     child_config: ChildConfig[str] = ChildConfig(
         serdes=_PassThrough(), sub_type=OperationSubType.WAIT_FOR_CALLBACK.value
@@ -77,49 +78,41 @@ def run_wait_for_callback(
         child_config,
         lambda child_scope: child_scope,
     )
-    return raw.alt(lambda error: _what_failed(state, context_id, error)).bind(decode)
+    return raw.alt(lambda error: _what_failed(state, inner, error)).bind(decode)
+
+
+_CALLBACK_AT = 1
+"""The callback is the context's first operation, the submitter step its second."""
+_SUBMITTER_AT = 2
 
 
 def _body(
     scope: Scope, submitter: Submitter, name: str | None, config: WaitForCallbackConfig[Any] | None
 ) -> Result[str, DurableError]:
     prefix = f"{name} " if name else ""
-    created = _call(
-        scope,
-        lambda: scope.begin(
-            OperationType.CALLBACK, OperationSubType.CALLBACK.value, f"{prefix}create callback id"
-        ).bind(
+    step_config = StepConfig(retry_strategy=config.retry_strategy if config else None)
+
+    def submit(ids: tuple[str, str]) -> Result[str, DurableError]:
+        op_id, callback_id = ids
+        return run_step(
+            scope,
+            lambda step_ctx: _discard(submitter(callback_id, step_ctx)),
+            f"{prefix}submitter",
+            step_config,
+        ).bind(lambda _: raw_answer(scope.state, op_id))
+
+    return (
+        scope.take(OperationType.CALLBACK, OperationSubType.CALLBACK.value, f"{prefix}create callback id")
+        .bind(
             lambda slot: create(
                 scope,
                 slot,
                 config.timeout if config else None,
                 config.heartbeat_timeout if config else None,
             )
-        ),
-    )
-    step_config = StepConfig(retry_strategy=config.retry_strategy if config else None)
-
-    def submit(ids: tuple[str, str]) -> Result[str, DurableError]:
-        op_id, callback_id = ids
-        submitted: Result[Any, DurableError] = _call(
-            scope,
-            lambda: run_step(
-                scope,
-                lambda step_ctx: _discard(submitter(callback_id, step_ctx)),
-                f"{prefix}submitter",
-                step_config,
-            ),
         )
-        return submitted.bind(lambda _: raw_outcome(scope.state, op_id))
-
-    return created.bind(submit)
-
-
-def _call(scope: Scope, operation: Callable[[], Result[T, DurableError]]) -> Result[T, DurableError]:
-    try:
-        return operation()
-    finally:
-        scope.after_call()
+        .bind(submit)
+    )
 
 
 def _discard(out: object) -> object:
@@ -129,13 +122,15 @@ def _discard(out: object) -> object:
     return None
 
 
-def _what_failed(state: ExecutionState, context_id: str, error: DurableError) -> DurableError:
+def _what_failed(state: ExecutionState, inner: Scope, error: DurableError) -> DurableError:
+    """What failed inside, recognised from the context's operations in the log (the
+    context's own ErrorObject is the inner one, unchanged)."""
     if not isinstance(error, ChildContextFailed):
         return error
-    submitter = state.operation(operation_id(context_id, 2))
+    submitter = state.operation(inner.id_at(_SUBMITTER_AT))
     if submitter is not None and submitter.status is OperationStatus.FAILED:
         return StepFailed(error.error)
-    callback = state.operation(operation_id(context_id, 1))
+    callback = state.operation(inner.id_at(_CALLBACK_AT))
     if callback is not None and callback.status is OperationStatus.TIMED_OUT:
         return CallbackTimedOut(error.error)
     if callback is not None and callback.status in _CALLBACK_FAILED:

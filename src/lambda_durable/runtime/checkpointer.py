@@ -4,11 +4,20 @@ There is no background thread and no idle sleep. Deferred updates ride along wit
 next synchronous call, or go out when a batch fills (250 updates / 750 KiB), when they
 have waited longer than ``max_delay`` and user code is about to run, or when the
 invocation ends.
+
+The checkpointer is the one owner of what branches running on several threads share:
+the queue, the checkpoint token and the operations the service sends back. Two locks:
+``_queue_lock`` guards the queue and is held only to append or take it; ``_call_lock``
+makes checkpoint calls one at a time, and is held from taking the queue until the
+answer is merged. So a ``send`` returns only once its own update is in the log (whoever
+took it from the queue held the call lock until the merge), calls leave in queue order,
+and the updates of one thread keep their order.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -59,6 +68,9 @@ class Checkpointer:
         self._queue_bytes = 0
         self._oldest: float | None = None
         self._max_delay = max_delay
+        self._queue_lock = threading.Lock()
+        self._call_lock = threading.Lock()
+        self._broken: AbortInvocation | None = None
         self.calls = 0
         self.has_checkpointed = False
 
@@ -72,19 +84,31 @@ class Checkpointer:
         return self._token is None
 
     def defer(self, update: OperationUpdate) -> None:
-        """Queue an update nobody waits on; it goes out with the next call."""
+        """Queue an update nobody waits on; it goes out with the next call.
+
+        A full queue is flushed first, unless another thread is flushing right now: then
+        the update just joins the queue (``flush`` splits by the limits anyway), so that
+        branches never wait on each other's checkpoint calls for updates nobody waits on."""
         size = update_size(update)
-        if self._queue and (
-            len(self._queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL
-        ):
-            self.flush()
+        with self._queue_lock:
+            full = bool(self._queue) and (
+                len(self._queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL
+            )
+            if not full:
+                self._enqueue(update, size)
+                return
+        self._flush(wait=False)
+        with self._queue_lock:
+            self._enqueue(update, size)
+
+    def _enqueue(self, update: OperationUpdate, size: int) -> None:
         if self._oldest is None:
             self._oldest = time.monotonic()
         self._queue.append((update, size))
         self._queue_bytes += size
 
     def send(self, update: OperationUpdate) -> None:
-        """Queue ``update`` and flush now: the caller needs the service's answer."""
+        """Queue ``update`` and flush: returns once the service's answer to it is merged."""
         self.defer(update)
         self.flush()
 
@@ -93,29 +117,47 @@ class Checkpointer:
 
         The first body of an invocation always sees its START recorded (a crash then
         shows as an interrupted step); a hot loop of fast steps still shares one call.
+        Never waits for another thread's call: that call is making things durable already.
         """
-        if not self._queue:
+        if not self._queue:  # a racy read is fine: a miss only delays a deferred update
             return
-        stale = self._oldest is not None and time.monotonic() - self._oldest > self._max_delay
+        oldest = self._oldest
+        stale = oldest is not None and time.monotonic() - oldest > self._max_delay
         if stale or not self.has_checkpointed:
-            self.flush()
+            self._flush(wait=not self.has_checkpointed)
 
     def flush(self) -> None:
         """Send everything queued (in order, in as many calls as the limits need)."""
-        if not self._queue:
+        self._flush(wait=True)
+
+    def _flush(self, *, wait: bool) -> None:
+        """``flush``; without ``wait``, nothing happens while another thread is flushing."""
+        if not self._call_lock.acquire(blocking=wait):
             return
-        batch: list[OperationUpdate] = []
-        size = 0
-        for update, item in self._queue:
-            if batch and (len(batch) >= MAX_UPDATES_PER_CALL or size + item > MAX_BYTES_PER_CALL):
-                self._call(batch)
-                batch, size = [], 0
-            batch.append(update)
-            size += item
-        self._queue, self._queue_bytes, self._oldest = [], 0, None
-        self._call(batch)
+        try:
+            if self._broken is not None:
+                raise self._broken
+            with self._queue_lock:
+                queued = self._queue
+                self._queue, self._queue_bytes, self._oldest = [], 0, None
+            if not queued:
+                return
+            batch: list[OperationUpdate] = []
+            size = 0
+            for update, item in queued:
+                if batch and (len(batch) >= MAX_UPDATES_PER_CALL or size + item > MAX_BYTES_PER_CALL):
+                    self._call(batch)
+                    batch, size = [], 0
+                batch.append(update)
+                size += item
+            self._call(batch)
+        finally:
+            self._call_lock.release()
 
     def _call(self, updates: list[OperationUpdate]) -> None:
+        """One checkpoint call (and the pages of its answer); the caller holds the call lock.
+        A failed call breaks the checkpointer for good: the updates it carried are gone,
+        so nothing may be sent after them."""
         if self._token is None:
             raise ExecutionEnded()
         self.calls += 1
@@ -124,7 +166,8 @@ class Checkpointer:
             case Success(output):
                 pass
             case Failure(error):
-                raise AbortInvocation(error, "CheckpointDurableExecution")
+                self._broken = AbortInvocation(error, "CheckpointDurableExecution")
+                raise self._broken
         self._token = output.checkpoint_token
         self._on_operations(output.new_execution_state.operations)
         marker = output.new_execution_state.next_marker
@@ -134,4 +177,5 @@ class Checkpointer:
                     self._on_operations(page.operations)
                     marker = page.next_marker
                 case Failure(error):
-                    raise AbortInvocation(error, "GetDurableExecutionState")
+                    self._broken = AbortInvocation(error, "GetDurableExecutionState")
+                    raise self._broken

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Generic, TypeVar
 
 from attrs import field, frozen
+from cattrs import Converter
 from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import (
@@ -31,16 +33,11 @@ class Codec(Generic[T]):
         return self.serdes if isinstance(self.serdes, KnowsRoundTrip) else None
 
     def encode(self, value: T) -> Result[str, DurableError]:
-        text = self.text(value)
-        return Failure(text) if isinstance(text, SerdesFailed) else Success(text)
-
-    def text(self, value: T) -> str | SerdesFailed:
-        """``encode`` without the container: operations that go on with the payload at
-        once (every step and child result) skip building a ``Result`` for it."""
+        """``value`` as payload text; a raising serializer is ``SerdesFailed``."""
         try:
-            return self.serdes.serialize(value)
+            return Success(self.serdes.serialize(value))
         except Exception as exc:  # a user codec may raise anything
-            return SerdesFailed(error_object_from_exception(exc))
+            return Failure(SerdesFailed(error_object_from_exception(exc)))
 
     def decode(self, payload: str | None) -> Result[T, DurableError]:
         try:
@@ -59,3 +56,27 @@ class Codec(Generic[T]):
         """True when the serdes knows that ``value`` reads back equal to itself."""
         round_trip = self._round_trip
         return round_trip is not None and round_trip.reads_back_unchanged(value)
+
+
+def to_json(value: object, converter: Converter) -> Result[str, DurableError]:
+    """``value`` as plain JSON text through ``converter`` (execution results, invoke
+    payloads), in ``json.dumps``' default form as the official SDKs write it; a value it
+    cannot write is ``SerdesFailed``."""
+    try:
+        return Success(json.dumps(converter.unstructure(value)))
+    except Exception as exc:  # cattrs and json raise many types; all mean "cannot encode"
+        return Failure(SerdesFailed(error_object_from_exception(exc)))
+
+
+def from_json(text: str | None, cls: type[T], converter: Converter) -> Result[T, DurableError]:
+    """Plain JSON text (absent or blank: ``null``) structured as ``cls``; text that does
+    not fit is ``SerdesFailed``. ``NoneType`` has no cattrs hook: only ``null`` fits it."""
+    try:
+        data = json.loads(text) if text is not None and text.strip() else None
+        if cls is type(None):
+            if data is not None:
+                raise TypeError(f"expected null, got {data!r}")
+            return Success(None)
+        return Success(converter.structure(data, cls))
+    except Exception as exc:  # json and cattrs raise many types; all mean "does not fit"
+        return Failure(SerdesFailed(error_object_from_exception(exc)))

@@ -1,4 +1,9 @@
-"""One context's view of the log: its id counter, replay status and identity checks."""
+"""One context's view of the log: its id counter, replay status and identity checks.
+
+A scope is owned by the code of one context (the root, a child, a branch): only that
+code takes ids from it, so taking an id needs no lock even when branches run on several
+threads. What it shares with other scopes is the execution state, which guards itself.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,6 @@ from lambda_durable.wire import (
     OperationType,
     OperationUpdate,
 )
-
-_STEP_LIKE = frozenset({OperationType.STEP})
 
 
 class Slot:
@@ -49,7 +52,8 @@ class Slot:
     def update(self, action: OperationAction, payload: str | None = None, **options: Any) -> OperationUpdate:
         """An update of this operation: its identity fields, ``payload`` and ``options``
         (the other ``OperationUpdate`` fields). The identity and payload go positionally,
-        in the model's field order: keyword arguments cost the attrs ``__init__`` more."""
+        in the model's field order (a test pins that order): keyword arguments cost the
+        attrs ``__init__`` more, and every operation builds at least one update."""
         return OperationUpdate(
             self.op_id, self.op_type, action, self.parent_id, self.name, self.sub_type, payload, **options
         )
@@ -58,21 +62,23 @@ class Slot:
 class Scope:
     """Allocates deterministic ids for one context and checks replays against the log."""
 
-    def __init__(
-        self,
-        state: ExecutionState,
-        *,
-        prefix: str | None,
-        parent_id: str | None,
-        replaying: bool,
-    ) -> None:
+    __slots__ = ("_peeked", "counter", "parent_id", "prefix", "state")
+
+    def __init__(self, state: ExecutionState, *, prefix: str | None, parent_id: str | None) -> None:
         self.state = state
         self.prefix = prefix
         self.parent_id = parent_id
-        self.replaying = replaying
         self.counter = 0
-        self._leave_replay_after_call = False
         self._peeked: tuple[int, str] | None = None
+
+    @property
+    def replaying(self) -> bool:
+        """True while the log already holds the operation this context will take next.
+
+        Derived from the log, never set: code before the first operation this invocation
+        has not seen already ran (and logged) in an earlier invocation. A re-run branch or
+        a child rebuilt from its children replays for the same reason, by itself."""
+        return self.state.operation(self.peek_id()) is not None
 
     def peek_id(self) -> str:
         """The id the next operation will get (computed once: replay peeks at every step)."""
@@ -81,45 +87,31 @@ class Scope:
             peeked = self._peeked = (self.counter + 1, operation_id(self.prefix, self.counter + 1))
         return peeked[1]
 
+    def id_at(self, counter: int) -> str:
+        """The id of this context's ``counter``-th operation (1-based)."""
+        return operation_id(self.prefix, counter)
+
     def virtual_child(self, index: int) -> Scope:
         """The scope of branch ``index`` when the branch records no operation (FLAT):
         ids still come from the branch's own id, parents are this scope's parent."""
-        return Scope(
-            self.state,
-            prefix=operation_id(self.prefix, index),
-            parent_id=self.parent_id,
-            replaying=self.replaying,
-        )
+        return Scope(self.state, prefix=operation_id(self.prefix, index), parent_id=self.parent_id)
 
     def child(self, op_id: str) -> Scope:
         """The scope of a child context whose container operation is ``op_id``."""
-        return Scope(self.state, prefix=op_id, parent_id=op_id, replaying=self.replaying)
+        return Scope(self.state, prefix=op_id, parent_id=op_id)
 
-    def take(
-        self, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Slot | NonDeterministicExecution:
-        """Take the next id; on replay, require the log to hold the same kind of operation.
-
-        The divergence comes back as a plain value, not a ``Result``: step, child and
-        batch (called for every operation) return their own ``Result`` without building
-        one for the slot on the way."""
+    def take(self, op_type: OperationType, sub_type: str, name: str | None) -> Result[Slot, DurableError]:
+        """Take the next id; on replay, require the log to hold the same kind of operation."""
         self._check_poisoned()
         op_id = self.peek_id()
         self.counter += 1
         return self._claim(op_id, op_type, sub_type, name)
 
-    def begin(
-        self, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Result[Slot, DurableError]:
-        """``take`` as a ``Result``, for operations that compose with ``bind``."""
-        slot = self.take(op_type, sub_type, name)
-        return Failure(slot) if isinstance(slot, NonDeterministicExecution) else Success(slot)
-
     def take_branch(
         self, index: int, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Slot | NonDeterministicExecution:
+    ) -> Result[Slot, DurableError]:
         """The id of branch ``index`` (0-based) of this container: it depends on the
-        index, not on the order in which branches run (PROTOCOL.md §3.2)."""
+        index, not on the order in which branches run (docs/protocol.md §3)."""
         self._check_poisoned()
         return self._claim(operation_id(self.prefix, index), op_type, sub_type, name)
 
@@ -129,10 +121,9 @@ class Scope:
 
     def _claim(
         self, op_id: str, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Slot | NonDeterministicExecution:
+    ) -> Result[Slot, DurableError]:
         name = name or None
         existing = self.state.operation(op_id)
-        self._update_replay_status(existing)
         if existing is not None:
             mismatch = _mismatch(existing, op_type, sub_type, name, self.parent_id)
             if mismatch:
@@ -142,24 +133,8 @@ class Scope:
                     "follows the path recorded in the checkpoint log",
                 )
                 self.state.poisoned = error
-                return NonDeterministicExecution(error)
-        return Slot(op_id, existing, self.parent_id, name, op_type, sub_type)
-
-    def after_call(self) -> None:
-        """Leave replay mode once the code has run past the end of the recorded log."""
-        if not self.replaying:
-            return
-        if self._leave_replay_after_call or self.state.operation(self.peek_id()) is None:
-            self.replaying = False
-            self._leave_replay_after_call = False
-
-    def _update_replay_status(self, existing: Operation | None) -> None:
-        if not self.replaying:
-            return
-        if existing is None or (existing.type in _STEP_LIKE and not existing.status.is_terminal):
-            self.replaying = False
-        elif not existing.status.is_terminal:
-            self._leave_replay_after_call = True
+                return Failure(NonDeterministicExecution(error))
+        return Success(Slot(op_id, existing, self.parent_id, name, op_type, sub_type))
 
 
 def _mismatch(

@@ -29,6 +29,10 @@ from lambda_durable.wire import (
 )
 
 
+MAX_RESPONSE_CHARS = 6 * 1024 * 1024 - 50
+"""The Lambda response budget the SDK leaves for a result (docs/protocol.md §2)."""
+
+
 class ExecutionState:
     """Operations by id, the checkpointer that extends the log, and execution facts."""
 
@@ -55,7 +59,6 @@ class ExecutionState:
         """Newer copies of operations replace older ones (the service is the authority)."""
         self.merge(operations)
         self.execution_id = arn.rsplit("/", 1)[-1]
-        self.had_history = any(op.type is not OperationType.EXECUTION for op in self._ops.values())
         self.checkpointer = Checkpointer(client, arn, token, self.merge)
         self.poisoned: ErrorObject | None = None
         self.completed_with: InvocationStatus | None = None
@@ -78,6 +81,14 @@ class ExecutionState:
                 **fields,
             )
         )
+
+    def complete_if_large(self, payload: str) -> bool:
+        """Checkpoint ``payload`` as the execution's result if the invocation response
+        cannot carry it; True when it did."""
+        if len(payload) <= MAX_RESPONSE_CHARS:
+            return False
+        self.complete(OperationAction.SUCCEED, payload=payload)
+        return True
 
     def operation(self, op_id: str) -> Operation | None:
         return self._ops.get(op_id)

@@ -7,7 +7,15 @@ from typing import Any
 from attrs import frozen
 from returns.result import Result
 
-from lambda_durable import BatchResult, DurableContext, DurableError, Duration, durable_handler
+from lambda_durable import (
+    BatchResult,
+    CompletionConfig,
+    DurableContext,
+    DurableError,
+    Duration,
+    MapConfig,
+    durable_handler,
+)
 from lambda_durable.local import run_local
 
 
@@ -41,7 +49,8 @@ def _seen_twice(mapper: Any) -> Any:
             firsts.append(batch)
             return ctx.wait(Duration.seconds(5)).map(lambda _: firsts[0] == batch)
 
-        return ctx.map([0, 1, 2], mapper).bind(after_wait)
+        every_item: MapConfig[int, Any] = MapConfig(completion=CompletionConfig.all_completed())  # same items whatever finishes first
+        return ctx.map([0, 1, 2], mapper, config=every_item).bind(after_wait)
 
     return handler, firsts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -27,6 +28,15 @@ def test_a_branch_cancels_a_timer_started_by_another_branch() -> None:
         def work(c: DurableContext) -> Result[str, DurableError]:
             runs.append("work")
 
+            def after_the_timer_started(_: object) -> str:
+                # branches run at once: cancel only once the other branch's wait is recorded
+                deadline = time.monotonic() + 10
+                while "timer" not in ids or c.state.operation(ids["timer"]) is None:
+                    if time.monotonic() > deadline:
+                        return "the timer never started"
+                    time.sleep(0.001)
+                return "worked"
+
             def cancel(v: str) -> Result[str, DurableError]:
                 cancelled = c.cancel_wait(ids["timer"])
                 cancels.append(cancelled)
@@ -34,7 +44,7 @@ def test_a_branch_cancels_a_timer_started_by_another_branch() -> None:
 
             # the wait after the cancel makes this branch replay the cancel once
             return (
-                c.step(lambda _: "worked", name="work")
+                c.step(after_the_timer_started, name="work")
                 .bind(cancel)
                 .bind(lambda v: c.wait(Duration.seconds(1), name="pause").map(lambda _: v))
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +89,8 @@ def test_map_is_fail_fast_by_default() -> None:
             return {"reason": b.completion_reason.value, "failed": [i.index for i in b.failures()],
                     "total": b.total_count, "error": error.error_type if error else None}
 
-        return ctx.map(event, item).map(summary)
+        # one at a time: index order, so item 2 never starts once item 1 failed
+        return ctx.map(event, item, config=MapConfig(max_concurrency=1)).map(summary)
 
     outcome = run_local(handler, [1, 2, 3])
     assert outcome.result_as(dict).unwrap() == {
@@ -108,7 +110,7 @@ def test_tolerated_failures_and_min_successful() -> None:
                             config=MapConfig(completion=CompletionConfig(min_successful=2)))
         return tolerant.bind(lambda a: first_two.map(lambda b: [
             f"{a.completion_reason.value}:{a.success_count}/{a.failure_count}",
-            f"{b.completion_reason.value}:{b.total_count}",
+            f"{b.completion_reason.value}:{b.success_count}",
         ]))
 
     outcome = run_local(handler, {})
@@ -261,6 +263,7 @@ def test_parallel_defaults_to_all_successful() -> None:
                 lambda c: c.step(lambda _: 3),
             ],
             name="trio",
+            config=ParallelConfig(max_concurrency=1),  # index order: the third never starts
         ).map(lambda b: {"reason": b.completion_reason.value, "statuses": [i.status.value for i in b.items]})
 
     outcome = run_local(handler, {})
@@ -299,11 +302,19 @@ def test_all_returns_every_result_or_the_first_failure() -> None:
     assert run_local(bad, {}).result == "[4]"
 
 
+def slowly(value: int, seconds: float) -> Callable[[object], int]:
+    def late(_: object) -> int:
+        time.sleep(seconds)
+        return value
+
+    return late
+
+
 def test_any_takes_the_first_success_and_fails_only_if_all_fail() -> None:
     @durable_handler
     def first(event: dict[str, Any], ctx: DurableContext) -> Result[int, DurableError]:
         return ctx.any([lambda c: c.step(boom("a"), config=NO_RETRY), lambda c: c.step(lambda _: 7),
-                        lambda c: c.step(lambda _: 8)])
+                        lambda c: c.step(slowly(8, 0.5))])
 
     @durable_handler
     def none(event: dict[str, Any], ctx: DurableContext) -> Result[int, DurableError]:
@@ -333,7 +344,7 @@ def test_race_settles_with_the_first_branch_to_finish() -> None:
 def test_race_fails_when_the_first_to_finish_fails() -> None:
     @durable_handler
     def handler(event: dict[str, Any], ctx: DurableContext) -> Result[int, DurableError]:
-        return ctx.race([lambda c: c.step(boom("first"), config=NO_RETRY), lambda c: c.step(lambda _: 1)])
+        return ctx.race([lambda c: c.step(boom("first"), config=NO_RETRY), lambda c: c.step(slowly(1, 0.5))])
 
     outcome = run_local(handler, {})
     assert outcome.status is ExecutionStatus.FAILED

@@ -1,0 +1,99 @@
+"""Worker threads for the branches of one batch, started only when the work needs them.
+
+Branch bodies are mostly I/O (an HTTP call, a query), sometimes a few microseconds of
+Python. Threads pay off only for the first kind (the GIL runs one Python thread at a
+time), so the pool starts small and grows when the work stalls: when branches wait for a
+worker, no branch reported back for ``stall`` seconds and every worker has been on its
+current branch at least that long (so none is making progress: they wait on I/O), the
+pool doubles, up to ``limit``. A batch of quick branches keeps running on a few threads
+(one of them always has just started a branch), a batch of sleeping ones reaches a
+hundred threads within a few milliseconds.
+Workers are started with ``_thread.start_new_thread``: ``threading.Thread.start`` waits
+until the new thread runs, which under a busy GIL costs milliseconds per thread. The
+coordinator (the calling thread) is the only one that submits, reads reports and closes
+the pool; workers only run tasks.
+
+Every task runs in a copy of the coordinator's ``contextvars`` context, so what is
+context-local there (log capture, a tracer's current span) holds in the branch too.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextvars
+import time
+from collections.abc import Callable
+from queue import Empty, SimpleQueue
+from typing import Generic, TypeVar
+
+R = TypeVar("R")
+
+INITIAL_WORKERS = 4
+STALL_SECONDS = 0.001
+
+
+class BranchPool(Generic[R]):
+    """Runs submitted tasks on daemon threads; their reports come back in arrival order."""
+
+    def __init__(
+        self, limit: int, crashed: Callable[[BaseException], R], *, stall: float = STALL_SECONDS
+    ) -> None:
+        """``crashed`` turns whatever escapes a task into its report: a worker never dies
+        silently, so the coordinator never waits for a report that cannot come."""
+        self._limit = max(1, limit)
+        self._crashed = crashed
+        self._stall = stall
+        self._context = contextvars.copy_context()
+        self._tasks: SimpleQueue[Callable[[], R] | None] = SimpleQueue()
+        self._reports: SimpleQueue[R] = SimpleQueue()
+        self._workers = 0
+        self._since: dict[int, float] = {}
+        """When each worker (by its number) took its current task; absent while idle."""
+        self._closed = False
+
+    def submit(self, task: Callable[[], R]) -> None:
+        """Queue ``task``; a worker runs it and its return value becomes a report."""
+        self._tasks.put(task)
+        if self._workers < min(INITIAL_WORKERS, self._limit):
+            self._start_worker()
+
+    def next_report(self) -> R:
+        """The next report; while waiting, add workers if queued tasks stall."""
+        while True:
+            stalled = self._tasks.qsize() > 0 and self._workers < self._limit
+            try:
+                return self._reports.get(timeout=self._stall if stalled else None)
+            except Empty:
+                if self._all_stuck():
+                    for _ in range(min(self._tasks.qsize(), self._workers, self._limit - self._workers)):
+                        self._start_worker()
+
+    def _all_stuck(self) -> bool:
+        """Every worker is busy and none took its task within the last ``stall`` seconds."""
+        since = list(self._since.values())
+        return len(since) == self._workers and time.perf_counter() - max(since, default=0.0) >= self._stall
+
+    def close(self) -> None:
+        """Stop taking tasks: queued ones never start, idle workers exit, running ones
+        finish in their own time and their reports are dropped (abandoned on purpose)."""
+        self._closed = True
+        for _ in range(self._workers):
+            self._tasks.put(None)
+
+    def _start_worker(self) -> None:
+        self._workers += 1
+        _thread.start_new_thread(self._work, (self._workers,))
+
+    def _work(self, number: int) -> None:
+        since = self._since
+        while True:
+            task = self._tasks.get()
+            if task is None or self._closed:
+                return
+            since[number] = time.perf_counter()
+            try:
+                report = self._context.copy().run(task)
+            except BaseException as exc:  # noqa: BLE001 - reported, never lost
+                report = self._crashed(exc)
+            del since[number]
+            self._reports.put(report)
