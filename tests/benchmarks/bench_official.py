@@ -42,6 +42,12 @@ def chain(ctx: Any, n: int, link: Callable[[Any, int, int], int]) -> int:
     return total
 
 
+def slept(seconds: float, value: int) -> int:
+    """An I/O-bound step body: waits ``seconds`` (a call to another service), then answers."""
+    time.sleep(seconds)
+    return ran(value)
+
+
 def summed(batch: Any) -> int:
     batch.throw_if_error()
     return sum(batch.get_results())
@@ -79,6 +85,26 @@ def body_for(w: Workload, replayed: list[float]) -> Body:
 
         branches = [branch(i) for i in range(n)]
         return lambda event, ctx: summed(ctx.parallel(branches))
+
+    if w.kind == "io-map":
+        io_config = sdk_config.MapConfig(max_concurrency=w.max_concurrency) if w.max_concurrency else None
+
+        def fetch_double(ctx: Any, item: int, index: int, items: Any) -> int:
+            return int(ctx.step(lambda _: slept(w.sleep_of(index), item * 2)))
+
+        return lambda event, ctx: summed(ctx.map(list(range(n)), fetch_double, config=io_config))
+    if w.kind in ("io-parallel", "race"):
+
+        def fetch(i: int) -> Callable[[Any], int]:
+            return lambda ctx: int(ctx.step(lambda _: slept(w.sleep_of(i), i)))
+
+        fetches = [fetch(i) for i in range(n)]
+        if w.kind == "race":  # the official SDK has no race: a parallel done at the first finish
+            first = sdk_config.ParallelConfig(
+                completion_config=sdk_config.CompletionConfig(min_successful=1, tolerated_failure_count=0)
+            )
+            return lambda event, ctx: sum(ctx.parallel(fetches, config=first).get_results())
+        return lambda event, ctx: summed(ctx.parallel(fetches))
 
     def wait_only(event: Any, ctx: Any) -> int:
         ctx.wait(five)

@@ -48,6 +48,12 @@ def chain(ctx: DurableContext, n: int, link: Callable[[DurableContext, int], Cal
     return total
 
 
+def slept(seconds: float, value: int) -> int:
+    """An I/O-bound step body: waits ``seconds`` (a call to another service), then answers."""
+    time.sleep(seconds)
+    return ran(value)
+
+
 def summed(batch: BatchResult[int]) -> Result[int, DurableError]:
     return batch.to_result().map(sum)
 
@@ -82,6 +88,22 @@ def body_for(w: Workload, replayed: list[float]) -> Body:
 
         branches: Sequence[Callable[[DurableContext], Result[int, DurableError]]] = [branch(i) for i in range(n)]
         return lambda event, ctx: ctx.parallel(branches).bind(summed)
+    if w.kind == "io-map":
+        io_config: MapConfig[int, Any] | None = MapConfig(max_concurrency=w.max_concurrency) if w.max_concurrency else None
+
+        def fetch_double(ctx: DurableContext, item: int, index: int) -> Result[int, DurableError]:
+            return ctx.step(lambda _: slept(w.sleep_of(index), item * 2))
+
+        return lambda event, ctx: ctx.map(list(range(n)), fetch_double, config=io_config).bind(summed)
+    if w.kind in ("io-parallel", "race"):
+
+        def fetch(i: int) -> Callable[[DurableContext], Result[int, DurableError]]:
+            return lambda ctx: ctx.step(lambda _: slept(w.sleep_of(i), i))
+
+        fetches = [fetch(i) for i in range(n)]
+        if w.kind == "race":
+            return lambda event, ctx: ctx.race(fetches)
+        return lambda event, ctx: ctx.parallel(fetches).bind(summed)
     return lambda event, ctx: ctx.wait(Duration.seconds(w.wait_seconds)).map(lambda _: 0)
 
 
