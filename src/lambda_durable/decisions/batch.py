@@ -73,9 +73,11 @@ class BatchPlanner:
         return bool(self._suspended)
 
     def result(self) -> BatchResult[Any]:
-        """The batch as it stands: one item per started branch, in index order."""
+        """The batch as it stands: one item per started branch, in index order; a branch
+        still running (abandoned when a rule completed the batch) is STARTED."""
         reason = self.reason or CompletionReason.ALL_COMPLETED
-        return BatchResult([self._outcomes[index] for index in sorted(self._outcomes)], reason)
+        items = [self._outcomes.get(index) or BatchItem(index, BatchItemStatus.STARTED) for index in range(self._next)]
+        return BatchResult(items, reason)
 
 
 def completion_reason(

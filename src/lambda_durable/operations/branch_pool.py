@@ -36,24 +36,25 @@ class BranchPool(Generic[R]):
     """Runs submitted tasks on daemon threads; their reports come back in arrival order."""
 
     def __init__(
-        self, limit: int, crashed: Callable[[BaseException], R], *, stall: float = STALL_SECONDS
+        self, limit: int, crashed: Callable[[int, BaseException], R], *, stall: float = STALL_SECONDS
     ) -> None:
-        """``crashed`` turns whatever escapes a task into its report: a worker never dies
-        silently, so the coordinator never waits for a report that cannot come."""
+        """``crashed(key, error)`` turns whatever escapes the task submitted under ``key``
+        into its report: a worker never dies silently, so the coordinator never waits for
+        a report that cannot come."""
         self._limit = max(1, limit)
         self._crashed = crashed
         self._stall = stall
         self._context = contextvars.copy_context()
-        self._tasks: SimpleQueue[Callable[[], R] | None] = SimpleQueue()
+        self._tasks: SimpleQueue[tuple[int, Callable[[], R]] | None] = SimpleQueue()
         self._reports: SimpleQueue[R] = SimpleQueue()
         self._workers = 0
         self._since: dict[int, float] = {}
         """When each worker (by its number) took its current task; absent while idle."""
         self._closed = False
 
-    def submit(self, task: Callable[[], R]) -> None:
+    def submit(self, key: int, task: Callable[[], R]) -> None:
         """Queue ``task``; a worker runs it and its return value becomes a report."""
-        self._tasks.put(task)
+        self._tasks.put((key, task))
         if self._workers < min(INITIAL_WORKERS, self._limit):
             self._start_worker()
 
@@ -87,13 +88,14 @@ class BranchPool(Generic[R]):
     def _work(self, number: int) -> None:
         since = self._since
         while True:
-            task = self._tasks.get()
-            if task is None or self._closed:
+            queued = self._tasks.get()
+            if queued is None or self._closed:
                 return
+            key, task = queued
             since[number] = time.perf_counter()
             try:
                 report = self._context.copy().run(task)
             except BaseException as exc:  # noqa: BLE001 - reported, never lost
-                report = self._crashed(exc)
+                report = self._crashed(key, exc)
             del since[number]
             self._reports.put(report)

@@ -41,7 +41,7 @@ from lambda_durable.operations.child import run_in_slot, run_virtual
 from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
-from lambda_durable.runtime.signals import Suspend
+from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
 from lambda_durable.serdes import SerDes
 from lambda_durable.wire import OperationType
 
@@ -186,10 +186,10 @@ class _Container:
             outcome = self._branch_outcome(index, branch)
         except Suspend:
             return index, BatchItem(index, BatchItemStatus.STARTED)
-        except Exception as exc:  # the driver itself failed in this branch: the branch failed
-            return index, BatchItem(index, BatchItemStatus.FAILED, error=error_object_from_exception(exc))
-        except BaseException as signal:  # FailExecution, AbortInvocation, ExecutionEnded, ...
+        except _EXECUTION_SIGNALS as signal:  # the execution fails or ends: not this branch's call
             return index, Fatal(signal)
+        except BaseException as exc:  # noqa: BLE001 - anything else kills only this branch
+            return index, _died(index, exc)
         match outcome:
             case Success(value):
                 return index, BatchItem(index, BatchItemStatus.SUCCEEDED, value)
@@ -228,6 +228,15 @@ class _Container:
         return conclude(self.checkpointer, settle_batch(self.slot, batch, self.batch_codec, self.spec.sub_type))
 
 
+_EXECUTION_SIGNALS = (FailExecution, AbortInvocation, ExecutionEnded)
+
+
+def _died(index: int, exc: BaseException) -> BatchItem[Any]:
+    """A branch that raised past its own error handling (the driver failed, or the thread
+    was told to exit): the branch failed, the batch and the other branches go on."""
+    return BatchItem(index, BatchItemStatus.FAILED, error=error_object_from_exception(exc))
+
+
 class _Runner:
     """Where branches run: in the calling thread, or on a pool."""
 
@@ -264,7 +273,7 @@ class _Threads(_Runner):
         self._pool: BranchPool[Report] = BranchPool(limit, _crashed)
 
     def start(self, index: int, branch: Branch) -> None:
-        self._pool.submit(partial(self._container.branch_report, index, branch))
+        self._pool.submit(index, partial(self._container.branch_report, index, branch))
 
     def next_report(self) -> Report:
         return self._pool.next_report()
@@ -273,7 +282,7 @@ class _Threads(_Runner):
         self._pool.close()
 
 
-def _crashed(exc: BaseException) -> Report:
-    """``branch_report`` catches everything; should a worker still die, its branch must
-    not be waited for forever (index -1 marks it)."""
-    return -1, Fatal(exc)
+def _crashed(index: int, exc: BaseException) -> Report:
+    """``branch_report`` catches everything; should a task still raise, its branch fails
+    rather than being waited for forever."""
+    return index, _died(index, exc)
