@@ -4,7 +4,7 @@ condition (6-x), wait for callback (7-x), parallel (8-x) and map (9-x).
 
 ``lambda-durable conformance --requirements DIR --handlers tests/conformance/handlers.py``
 runs each requirement in ``shared/conformance/requirements`` against the handler keyed by
-its id in ``HANDLERS``. Every handler is written against the public API only (API.md), as
+its id in ``HANDLERS``. Every handler is written against the public API only (what ``lambda_durable`` exports), as
 a user would write it: operations return ``Result[T, DurableError]`` and compose with
 ``bind`` / ``map`` / ``lash``.
 

@@ -54,7 +54,7 @@ Loaded = Result[Requirement, RequirementError]
 
 
 def needs_real_time(requirement: Requirement) -> bool:
-    """Whether a callback is answered after a real ``Delay`` (EMULATOR.md §8.5) while the
+    """Whether a callback is answered after a real ``Delay`` (docs/protocol.md §10.4) while the
     execution also waits. On the skipping clock the pump ends the wait at once, before
     the answer lands (4-9, 4-10): a history Lambda would not write, and no client can
     hold the pump back. (A callback *timeout* due before a wait end is fine: the jump

@@ -1,4 +1,4 @@
-"""Choosing and sending CallbackActions (EMULATOR.md §8.5), on hand-built events."""
+"""Choosing and sending CallbackActions (docs/protocol.md §10.4), on hand-built events."""
 
 from __future__ import annotations
 

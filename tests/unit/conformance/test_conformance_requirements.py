@@ -1,4 +1,4 @@
-"""Requirement loading, and the result check of §8.4."""
+"""Requirement loading, and the result check of docs/protocol.md §10.3."""
 
 from __future__ import annotations
 

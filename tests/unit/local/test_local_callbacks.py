@@ -1,4 +1,4 @@
-"""CALLBACK operations and the three callback APIs on the service (EMULATOR.md §4.4)."""
+"""CALLBACK operations and the three callback APIs on the service (docs/protocol.md §8.3)."""
 
 from __future__ import annotations
 

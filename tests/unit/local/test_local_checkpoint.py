@@ -1,4 +1,4 @@
-"""CheckpointDurableExecution and GetDurableExecutionState on the service (EMULATOR.md §3, §5)."""
+"""CheckpointDurableExecution and GetDurableExecutionState on the service (docs/protocol.md §7)."""
 
 from __future__ import annotations
 

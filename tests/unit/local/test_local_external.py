@@ -1,5 +1,5 @@
 """Callbacks answered from a run, and chained invokes of durable and plain targets,
-through ``LocalBackend`` / ``run_local`` (EMULATOR.md §4.1, §4.4, §4.5)."""
+through ``LocalBackend`` / ``run_local`` (docs/protocol.md §8.1, §8.3, §8.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The wire converter against botocore's own Lambda service model (PROTOCOL.md §1).
+"""The wire converter against botocore's own Lambda service model (docs/protocol.md §1).
 
 Nothing here is a hand-written copy of the model: requests are checked with
 ``botocore.validate.ParamValidator`` against ``CheckpointDurableExecution``'s input shape,
@@ -67,7 +67,7 @@ def _page(*operations: Operation, next_marker: str | None = None) -> ExecutionSt
 
 
 def _op_id(raw: str) -> str:
-    """An id the way the SDK makes them (PROTOCOL.md §3.1)."""
+    """An id the way the SDK makes them (docs/protocol.md §3.1)."""
     return hashlib.blake2b(raw.encode("utf-8")).hexdigest()[:64]
 
 
@@ -262,7 +262,7 @@ def test_stack_trace_is_written_as_a_list_of_strings() -> None:
     assert isinstance(encoded["StackTrace"], list)
 
 
-# --- key omission (PROTOCOL.md §1) --------------------------------------------------
+# --- key omission (docs/protocol.md §1.3) ------------------------------------------
 
 
 def test_none_members_are_omitted() -> None:
@@ -319,7 +319,8 @@ def test_error_object_omits_absent_members() -> None:
 
 
 def test_an_empty_name_is_rejected_by_the_model_so_the_sdk_must_drop_it(service: ServiceModel) -> None:
-    """The converter writes what it is given; dropping ``Name=""`` is the SDK's job (§1)."""
+    """The converter writes what it is given; dropping ``Name=""`` is the SDK's job
+    (docs/protocol.md §1.3)."""
     update = OperationUpdate(id=ROOT_1, type=OperationType.STEP, action=OperationAction.START, name="")
     encoded = PYTHON.encode(update)
     assert encoded["Name"] == ""
