@@ -46,6 +46,7 @@ from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.values import DurableOutput
 from lambda_durable.wire import (
     ErrorObject,
+    OperationType,
     OperationAction,
     OperationSubType,
 )
@@ -132,7 +133,7 @@ class DurableContext:
         The body may return a value, a ``Result``, an ``IO`` or an ``IOResult``; a raise or
         a ``Failure`` is a failed attempt, retried per ``config.retry_strategy``.
         """
-        return run_step(self._scope, fn, name, config)
+        return run_step(self._scope, fn, name, config, self._user_logger or self.state.base_logger)
 
     # --- waits ----------------------------------------------------------------
 
@@ -172,7 +173,23 @@ class DurableContext:
         return run_child(self._scope, fn, name, config, self._context_for)
 
     def create_child_context(self, parent_operation_id: str) -> DurableContext:
-        """A context whose operations are recorded under ``parent_operation_id``."""
+        """A context whose operations are recorded under ``parent_operation_id``, a CONTEXT
+        operation of this execution; its ids start where that context's own start, so use
+        it instead of that context's body, not beside it.
+
+        Raises ``ValueError`` for any other id (before, the execution failed at its next
+        checkpoint with "Invalid parent operation id"). A context started in this
+        invocation may still be queued: the queue is flushed once to look it up."""
+        state = self.state
+        op = state.operation(parent_operation_id)
+        if op is None:
+            state.checkpointer.flush()
+            op = state.operation(parent_operation_id)
+        if op is None or op.type is not OperationType.CONTEXT:
+            found = "no operation" if op is None else f"a {op.type.value}"
+            raise ValueError(
+                f"create_child_context: {parent_operation_id!r} is {found}, not a CONTEXT of this execution"
+            )
         return self._context_for(self._scope.child(parent_operation_id))
 
     # --- callbacks, invokes, polling, wait cancellation --------------------------
@@ -216,7 +233,9 @@ class DurableContext:
         when the submitter exhausted its retries, ``SerdesFailed`` for an answer that does
         not fit ``result_type``.
         """
-        return run_wait_for_callback(self._scope, submitter, result_type, name, config)
+        return run_wait_for_callback(
+            self._scope, submitter, result_type, name, config, self._user_logger or self.state.base_logger
+        )
 
     @overload
     def invoke(
@@ -271,7 +290,9 @@ class DurableContext:
         A check or strategy that raises, and a strategy out of attempts, are
         ``WaitForConditionFailed`` (check failures are not retried).
         """
-        return run_wait_for_condition(self._scope, check, config, name)
+        return run_wait_for_condition(
+            self._scope, check, config, name, self._user_logger or self.state.base_logger
+        )
 
     # --- input and completion ---------------------------------------------------
 

@@ -22,7 +22,7 @@ from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.runtime.codec import Codec
-from lambda_durable.runtime.logger import LogInfo, ReplayAwareLogger
+from lambda_durable.runtime.logger import Logger, LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.wire import OperationSubType, OperationType
@@ -32,14 +32,17 @@ _STEP = OperationSubType.STEP.value
 
 
 def run_step(
-    scope: Scope, fn: StepFn[Any], name: str | None, config: StepConfig[Any] | None
+    scope: Scope, fn: StepFn[Any], name: str | None, config: StepConfig[Any] | None, logger: Logger
 ) -> Result[Any, DurableError]:
-    """The step operation (docs/protocol.md §5.1), with replay and non-determinism checks."""
-    return scope.take(OperationType.STEP, _STEP, name).bind(lambda slot: _drive(scope.state, slot, fn, config))
+    """The step operation (docs/protocol.md §5.1), with replay and non-determinism checks;
+    the body's ``StepContext.logger`` writes through ``logger`` (its context's)."""
+    return scope.take(OperationType.STEP, _STEP, name).bind(
+        lambda slot: _drive(scope.state, slot, fn, config, logger)
+    )
 
 
 def _drive(
-    state: ExecutionState, slot: Slot, fn: StepFn[Any], config: StepConfig[Any] | None
+    state: ExecutionState, slot: Slot, fn: StepFn[Any], config: StepConfig[Any] | None, logger: Logger
 ) -> Result[Any, DurableError]:
     codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else state.default_codec
     semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
@@ -52,17 +55,17 @@ def _drive(
     perform(checkpointer, plan.start)
     checkpointer.before_user_code()
     try:
-        outcome = opened(fn(step_context(state, slot, plan.number)))
+        outcome = opened(fn(step_context(state, slot, plan.number, logger)))
     except Exception as exc:  # a body may raise anything: a failed attempt
         outcome = Raised(exc)
     return conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
 
 
-def step_context(state: ExecutionState, slot: Slot, attempt: int) -> StepContext:
-    """What a body (a step's, a condition check's) receives; its logger carries the
-    operation's id, name and attempt, built only when the body logs."""
-    logger = ReplayAwareLogger(
-        state.base_logger,
+def step_context(state: ExecutionState, slot: Slot, attempt: int, logger: Logger) -> StepContext:
+    """What a body (a step's, a condition check's) receives; its logger writes through
+    ``logger`` with the operation's id, name and attempt, built only when the body logs."""
+    step_logger = ReplayAwareLogger(
+        logger,
         lambda: LogInfo(
             execution_arn=state.arn,
             operation_id=slot.op_id,
@@ -71,4 +74,4 @@ def step_context(state: ExecutionState, slot: Slot, attempt: int) -> StepContext
             attempt=attempt,
         ),
     )
-    return StepContext(attempt, slot.op_id, logger)  # positional: cheaper for attrs
+    return StepContext(attempt, slot.op_id, step_logger)  # positional: cheaper for attrs

@@ -35,6 +35,7 @@ from lambda_durable.operations.callback import create, raw_answer
 from lambda_durable.operations.child import run_child
 from lambda_durable.decisions.step import StepContext
 from lambda_durable.operations.step import run_step
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.wire import OperationStatus, OperationSubType, OperationType
@@ -64,6 +65,7 @@ def run_wait_for_callback(
     result_type: type[T],
     name: str | None,
     config: WaitForCallbackConfig[Any] | None,
+    logger: Logger,
 ) -> Result[T, DurableError]:
     state = scope.state
     inner = scope.child(scope.peek_id())  # the context's own scope, to find its operations
@@ -73,7 +75,7 @@ def run_wait_for_callback(
     )
     raw: Result[str, DurableError] = run_child(
         scope,
-        lambda child: _body(child, submitter, name, config),
+        lambda child: _body(child, submitter, name, config, logger),
         name,
         child_config,
         lambda child_scope: child_scope,
@@ -87,7 +89,11 @@ _SUBMITTER_AT = 2
 
 
 def _body(
-    scope: Scope, submitter: Submitter, name: str | None, config: WaitForCallbackConfig[Any] | None
+    scope: Scope,
+    submitter: Submitter,
+    name: str | None,
+    config: WaitForCallbackConfig[Any] | None,
+    logger: Logger,
 ) -> Result[str, DurableError]:
     prefix = f"{name} " if name else ""
     step_config = StepConfig(retry_strategy=config.retry_strategy if config else None)
@@ -99,6 +105,7 @@ def _body(
             lambda step_ctx: _discard(submitter(callback_id, step_ctx)),
             f"{prefix}submitter",
             step_config,
+            logger,
         ).bind(lambda _: raw_answer(scope.state, op_id))
 
     return (

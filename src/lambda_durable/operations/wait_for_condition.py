@@ -17,6 +17,7 @@ from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.decisions.step import StepContext
 from lambda_durable.operations.step import step_context
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.wire import OperationSubType, OperationType
 
@@ -24,23 +25,23 @@ CheckFn = Callable[[Any, StepContext], Any]
 
 
 def run_wait_for_condition(
-    scope: Scope, check: CheckFn, config: WaitForConditionConfig[Any], name: str | None
+    scope: Scope, check: CheckFn, config: WaitForConditionConfig[Any], name: str | None, logger: Logger
 ) -> Result[Any, DurableError]:
     """Run the next check of the poll, or replay the poll's outcome from the log."""
     return scope.take(OperationType.STEP, OperationSubType.WAIT_FOR_CONDITION.value, name).bind(
-        lambda slot: _drive(scope, slot, check, config)
+        lambda slot: _drive(scope, slot, check, config, logger)
     )
 
 
 def _drive(
-    scope: Scope, slot: Slot, check: CheckFn, config: WaitForConditionConfig[Any]
+    scope: Scope, slot: Slot, check: CheckFn, config: WaitForConditionConfig[Any], logger: Logger
 ) -> Result[Any, DurableError]:
     codec: Codec[Any] = Codec(config.serdes) if config.serdes else scope.state.default_codec
     plan = plan_condition(slot, codec, config.initial_state)
     if isinstance(plan, Replayed):
         return answer(plan.answer)
     perform(scope.state.checkpointer, plan.start)
-    return plan.state.bind(lambda state: _check(scope, slot, check, config, codec, plan, state))
+    return plan.state.bind(lambda state: _check(scope, slot, check, config, codec, plan, state, logger))
 
 
 def _check(
@@ -51,12 +52,13 @@ def _check(
     codec: Codec[Any],
     plan: RunCheck,
     state: Any,
+    logger: Logger,
 ) -> Result[Any, DurableError]:
     checkpointer = scope.state.checkpointer
     checkpointer.before_user_code()
     outcome: Checked | Raised
     try:
-        new_state = check(state, step_context(scope.state, slot, plan.number))
+        new_state = check(state, step_context(scope.state, slot, plan.number, logger))
         outcome = Checked(new_state, checked_decision(config.wait_strategy(new_state, plan.number)))
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)

@@ -8,6 +8,7 @@ checks expect) and drops records while its context is replaying.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 
 from attrs import frozen
@@ -54,6 +55,12 @@ class LogInfo:
         return out
 
 
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+"""Names stdlib logging refuses as ``extra`` keys (it raises ``KeyError``): a user field
+called e.g. ``name`` or ``msg`` is written as ``name_`` / ``msg_`` instead of failing the
+execution."""
+
+
 class ReplayAwareLogger:
     """A ``Logger`` that stays silent while its context replays."""
 
@@ -71,6 +78,8 @@ class ReplayAwareLogger:
             return None
         merged = info.fields()
         if extra:
+            if isinstance(self._inner, logging.Logger):
+                extra = {f"{k}_" if k in _RECORD_FIELDS else k: v for k, v in extra.items()}
             merged.update(extra)
         return merged
 

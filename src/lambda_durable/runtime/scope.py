@@ -13,7 +13,7 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.errors import DurableError, NonDeterministicExecution
 from lambda_durable.runtime.ids import operation_id
-from lambda_durable.runtime.signals import FailExecution
+from lambda_durable.runtime.signals import ExecutionEnded, FailExecution
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.wire import (
     ErrorObject,
@@ -116,8 +116,13 @@ class Scope:
         return self._claim(operation_id(self.prefix, index), op_type, sub_type, name)
 
     def _check_poisoned(self) -> None:
-        if self.state.poisoned is not None:
-            raise FailExecution(self.state.poisoned)
+        """No operation runs once the execution failed (a divergence) or was completed
+        early (``complete_execution_*``): the body after it must not run."""
+        state = self.state
+        if state.poisoned is not None:
+            raise FailExecution(state.poisoned)
+        if state.checkpointer.ended:
+            raise ExecutionEnded()
 
     def _claim(
         self, op_id: str, op_type: OperationType, sub_type: str, name: str | None

@@ -92,6 +92,48 @@ def test_after_complete_execution_success_the_next_operation_ends_the_invocation
     ]
 
 
+def test_no_step_body_runs_after_the_execution_was_completed() -> None:
+    runs: list[str] = []
+
+    @durable_handler
+    def handler(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
+        def side_effect(_: object) -> str:
+            runs.append("charged")
+            return "charged"
+
+        return ctx.complete_execution_success("early").bind(lambda _: ctx.step(side_effect, name="charge"))
+
+    outcome = run_local(handler, {})
+    assert outcome.result == '"early"'
+    assert runs == []
+
+
+def test_create_child_context_refuses_an_id_that_is_not_a_context() -> None:
+    errors: list[str] = []
+
+    @durable_handler
+    def handler(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
+        step_id = ctx.next_operation_id()
+
+        def then(value: str) -> str:
+            _refused(ctx, step_id, errors)
+            return value
+
+        return ctx.step(lambda _: "x").map(then)
+
+    outcome = run_local(handler, {})
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert len(errors) == 2
+    assert "is a STEP, not a CONTEXT" in errors[0] and "is no operation" in errors[1]
+
+
+def _refused(ctx: DurableContext, step_id: str, errors: list[str]) -> None:
+    for bad in (step_id, "no-such-id"):
+        with pytest.raises(ValueError) as refused:
+            ctx.create_child_context(bad)
+        errors.append(str(refused.value))
+
+
 def test_complete_execution_success_refuses_a_value_it_cannot_serialize() -> None:
     seen: list[Result[None, DurableError]] = []
 
@@ -246,6 +288,39 @@ def test_log_with_methods_write_each_level_with_the_fields_once_per_execution(
     fields = [(_field(r, "orderId"), _field(r, "sku"), _field(r, "left"), _field(r, "code")) for r in collecting.records]
     assert fields == [("o-1", None, None, None), (None, "w-7", None, None), (None, None, 2, None), (None, None, None, "E42")]
     assert {_field(r, "executionArn") for r in collecting.records} == {outcome.arn}
+
+
+def test_a_step_body_logs_through_its_contexts_logger(mine: tuple[logging.Logger, Collecting]) -> None:
+    logger, collecting = mine
+
+    @durable_handler
+    def handler(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
+        ctx.set_logger(logger)
+
+        def body(step: Any) -> str:
+            step.logger.info("inside the step")
+            return "ok"
+
+        return ctx.step(body, name="logged")
+
+    outcome = run_local(handler, {})
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert collecting.messages() == ["inside the step"]
+    assert _field(collecting.records[0], "operationName") == "logged"
+
+
+def test_a_field_named_like_a_log_record_attribute_is_kept_not_fatal(mine: tuple[logging.Logger, Collecting]) -> None:
+    logger, collecting = mine
+
+    @durable_handler
+    def handler(event: Any, ctx: DurableContext) -> str:
+        ctx.with_logger(logger).log_info_with("who", {"name": "bob", "msg": "hi", "plain": 1})
+        return "ok"
+
+    outcome = run_local(handler, {})
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    record = collecting.records[0]
+    assert (_field(record, "name_"), _field(record, "msg_"), _field(record, "plain")) == ("bob", "hi", 1)
 
 
 # --- introspection -------------------------------------------------------------------
