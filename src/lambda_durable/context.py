@@ -133,7 +133,7 @@ class DurableContext:
         The body may return a value, a ``Result``, an ``IO`` or an ``IOResult``; a raise or
         a ``Failure`` is a failed attempt, retried per ``config.retry_strategy``.
         """
-        return run_step(self._scope, fn, name, config, self._user_logger or self.state.base_logger)
+        return run_step(self._scope, fn, name, config, self._user_logger or self._scope.state.base_logger)
 
     # --- waits ----------------------------------------------------------------
 
@@ -234,7 +234,7 @@ class DurableContext:
         not fit ``result_type``.
         """
         return run_wait_for_callback(
-            self._scope, submitter, result_type, name, config, self._user_logger or self.state.base_logger
+            self._scope, submitter, result_type, name, config, self._user_logger or self._scope.state.base_logger
         )
 
     @overload
@@ -291,7 +291,7 @@ class DurableContext:
         ``WaitForConditionFailed`` (check failures are not retried).
         """
         return run_wait_for_condition(
-            self._scope, check, config, name, self._user_logger or self.state.base_logger
+            self._scope, check, config, name, self._user_logger or self._scope.state.base_logger
         )
 
     # --- input and completion ---------------------------------------------------
@@ -450,7 +450,7 @@ class DurableContext:
     @property
     def logger(self) -> Logger:
         """A logger that stays silent while this context replays."""
-        return ReplayAwareLogger(self._user_logger or self.state.base_logger, self.create_log_info)
+        return ReplayAwareLogger(self._user_logger or self._scope.state.base_logger, self.create_log_info)
 
     def with_logger(self, logger: Logger) -> DurableContext:
         """The same context, logging through ``logger``."""

@@ -10,7 +10,7 @@ from typing import Any, Final, NamedTuple, final
 from returns.result import Failure, Result, Success
 
 from lambda_durable.decisions.verdict import Replayed, Send, Verdict
-from lambda_durable.errors import ChildContextFailed, DurableError
+from lambda_durable.errors import ChildContextFailed, DurableError, SerdesFailed, error_object_from_exception
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Slot
 from lambda_durable.wire import ContextOptions, ErrorObject, OperationAction, OperationStatus
@@ -68,11 +68,10 @@ def settle_context(slot: Slot, outcome: Result[Any, DurableError], codec: Codec[
         case Failure(error):
             fail = slot.update(OperationAction.FAIL, error=error.error)
             return Verdict(Send(fail, False), Failure(ChildContextFailed(error.error)))
-    match codec.encode(value):
-        case Success(payload):
-            pass
-        case encode_failed:
-            return Verdict(None, encode_failed)
+    try:  # not ``codec.encode``: no container on the hot path, the serdes may raise anything
+        payload = codec.serdes.serialize(value)
+    except Exception as exc:
+        return Verdict(None, Failure(SerdesFailed(error_object_from_exception(exc))))
     large = len(payload) > REPLAY_CHILDREN_THRESHOLD
     succeed = slot.update(OperationAction.SUCCEED, "" if large else payload, context_options=context_options(large))
     return Verdict(Send(succeed, False), codec.replayed(value, payload))

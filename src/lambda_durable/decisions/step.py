@@ -12,7 +12,7 @@ from returns.unsafe import unsafe_perform_io
 
 from lambda_durable.config import RetryDecision, RetryStrategy, StepConfig, StepSemantics
 from lambda_durable.decisions.verdict import SUSPENDED, Replayed, Send, Verdict
-from lambda_durable.errors import StepFailed, error_object_from_exception
+from lambda_durable.errors import SerdesFailed, StepFailed, error_object_from_exception
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Slot
@@ -112,15 +112,16 @@ class Raised(NamedTuple):
 
 BodyOutcome = Returned | Raised
 
-_PLAIN = frozenset({int, str, float, bool, type(None), list, dict})
+PLAIN = frozenset({int, str, float, bool, type(None), list, dict})
 """Result types that are surely not containers (the container check goes through three
-ABC instance checks, which cost more than a small step body)."""
+ABC instance checks, which cost more than a small step body): a driver wraps them in
+``Returned`` itself."""
 
 
 def opened(value: object) -> BodyOutcome:
     """What a body's return value means: a plain value, or the content of a ``Result``,
     ``IO`` or ``IOResult`` (a failure in it is a failed attempt, like a raise)."""
-    if type(value) in _PLAIN or not isinstance(value, (IOResult, IO, Result)):
+    if type(value) in PLAIN or not isinstance(value, (IOResult, IO, Result)):
         return Returned(value)
     if isinstance(value, IO):
         return Returned(unsafe_perform_io(value))
@@ -154,11 +155,10 @@ def settle_step(
     if isinstance(outcome, Raised):
         return failed_attempt(slot, outcome.error, number, config)
     value = outcome.value
-    match codec.encode(value):
-        case Success(payload):
-            pass
-        case failed:
-            return Verdict(None, failed)
+    try:  # not ``codec.encode``: no container on the hot path, the serdes may raise anything
+        payload = codec.serdes.serialize(value)
+    except Exception as exc:
+        return Verdict(None, Failure(SerdesFailed(error_object_from_exception(exc))))
     succeed = slot.update(OperationAction.SUCCEED, payload)
     return Verdict(
         Send(succeed, semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY),

@@ -37,9 +37,10 @@ def run_child(
     """docs/protocol.md §5.5: run ``fn`` in a child context unless its result is in the log."""
     sub_type = (config.sub_type if config else None) or _RUN_IN_CHILD_CONTEXT
     codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else scope.state.default_codec
-    return scope.take(OperationType.CONTEXT, sub_type, name).bind(
-        lambda slot: run_in_slot(scope, slot, fn, codec, make_context)
-    )
+    slot = scope.claim(OperationType.CONTEXT, sub_type, name)
+    if slot.diverged is not None:
+        return Failure(slot.diverged)
+    return run_in_slot(scope, slot, fn, codec, make_context)
 
 
 def run_in_slot(

@@ -33,6 +33,15 @@ def answer(outcome: Answer) -> Result[Any, DurableError]:
 
 
 def conclude(checkpointer: Checkpointer, verdict: Verdict) -> Result[Any, DurableError]:
-    """Perform a verdict: its update first, then its answer."""
-    perform(checkpointer, verdict.send)
-    return answer(verdict.answer)
+    """Perform a verdict: its update first, then its answer (``perform`` and ``answer``
+    written out: every step and child ends here)."""
+    send = verdict.send
+    if send is not None:
+        if send.wait:
+            checkpointer.send(send.update)
+        else:
+            checkpointer.defer(send.update)
+    outcome = verdict.answer
+    if isinstance(outcome, Suspended):
+        raise Suspend()
+    return outcome

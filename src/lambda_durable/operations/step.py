@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from returns.result import Result
+from returns.result import Failure, Result
 
 from lambda_durable.config import StepConfig, StepSemantics
 from lambda_durable.decisions.step import (
+    PLAIN,
     FailAttempt,
-    Raised,
+    Returned,
     StepContext,
     StepFn,
     failed_attempt,
@@ -36,14 +37,10 @@ def run_step(
 ) -> Result[Any, DurableError]:
     """The step operation (docs/protocol.md §5.1), with replay and non-determinism checks;
     the body's ``StepContext.logger`` writes through ``logger`` (its context's)."""
-    return scope.take(OperationType.STEP, _STEP, name).bind(
-        lambda slot: _drive(scope.state, slot, fn, config, logger)
-    )
-
-
-def _drive(
-    state: ExecutionState, slot: Slot, fn: StepFn[Any], config: StepConfig[Any] | None, logger: Logger
-) -> Result[Any, DurableError]:
+    slot = scope.claim(OperationType.STEP, _STEP, name)
+    if slot.diverged is not None:
+        return Failure(slot.diverged)
+    state = scope.state
     codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else state.default_codec
     semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
     plan = plan_step(slot, semantics, codec)
@@ -55,9 +52,10 @@ def _drive(
     perform(checkpointer, plan.start)
     checkpointer.before_user_code()
     try:
-        outcome = opened(fn(step_context(state, slot, plan.number, logger)))
+        value = fn(step_context(state, slot, plan.number, logger))
     except Exception as exc:  # a body may raise anything: a failed attempt
-        outcome = Raised(exc)
+        return conclude(checkpointer, failed_attempt(slot, exc, plan.number, config))
+    outcome = Returned(value) if type(value) in PLAIN else opened(value)
     return conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
 
 

@@ -6,12 +6,13 @@ have waited longer than ``max_delay`` and user code is about to run, or when the
 invocation ends.
 
 The checkpointer is the one owner of what branches running on several threads share:
-the queue, the checkpoint token and the operations the service sends back. Two locks:
-``_queue_lock`` guards the queue and is held only to append or take it; ``_call_lock``
-makes checkpoint calls one at a time, and is held from taking the queue until the
-answer is merged. So a ``send`` returns only once its own update is in the log (whoever
-took it from the queue held the call lock until the merge), calls leave in queue order,
-and the updates of one thread keep their order.
+the queue, the checkpoint token and the operations the service sends back. The queue is
+a ``deque``: appending and taking from its front are atomic, so deferring needs no lock
+and an update appended while a flush drains the queue goes out in that flush or the
+next, never lost. ``_call_lock`` makes checkpoint calls one at a time and is held from
+draining the queue until the answer is merged. So a ``send`` returns only once its own
+update is in the log (whoever drained it held the call lock until the merge), calls
+leave in queue order, and the updates of one thread keep their order.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from returns.result import Failure, Success
@@ -63,12 +65,15 @@ class Checkpointer:
         self._client = client
         self._arn = arn
         self._token: str | None = token
+        self.ended = False
+        """True once the service answered without a token: the execution is over."""
         self._on_operations = on_operations
-        self._queue: list[tuple[OperationUpdate, int]] = []
+        self._queue: deque[tuple[OperationUpdate, int]] = deque()
         self._queue_bytes = 0
+        """About the bytes queued (threads add to it without a lock: it only decides
+        when to flush early; ``flush`` splits calls by exact sizes)."""
         self._oldest: float | None = None
         self._max_delay = max_delay
-        self._queue_lock = threading.Lock()
         self._call_lock = threading.Lock()
         self._broken: AbortInvocation | None = None
         self.calls = 0
@@ -78,11 +83,6 @@ class Checkpointer:
     def token(self) -> str | None:
         return self._token
 
-    @property
-    def ended(self) -> bool:
-        """True once the service answered without a token: the execution is over."""
-        return self._token is None
-
     def defer(self, update: OperationUpdate) -> None:
         """Queue an update nobody waits on; it goes out with the next call.
 
@@ -90,21 +90,12 @@ class Checkpointer:
         the update just joins the queue (``flush`` splits by the limits anyway), so that
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
         size = update_size(update)
-        with self._queue_lock:
-            full = bool(self._queue) and (
-                len(self._queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL
-            )
-            if not full:
-                self._enqueue(update, size)
-                return
-        self._flush(wait=False)
-        with self._queue_lock:
-            self._enqueue(update, size)
-
-    def _enqueue(self, update: OperationUpdate, size: int) -> None:
+        queue = self._queue
+        if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):
+            self._flush(wait=False)
         if self._oldest is None:
             self._oldest = time.monotonic()
-        self._queue.append((update, size))
+        queue.append((update, size))
         self._queue_bytes += size
 
     def send(self, update: OperationUpdate) -> None:
@@ -137,9 +128,9 @@ class Checkpointer:
         try:
             if self._broken is not None:
                 raise self._broken
-            with self._queue_lock:
-                queued = self._queue
-                self._queue, self._queue_bytes, self._oldest = [], 0, None
+            self._queue_bytes, self._oldest = 0, None  # first: an update appended now sets them again
+            queue = self._queue
+            queued = [queue.popleft() for _ in range(len(queue))]
             if not queued:
                 return
             batch: list[OperationUpdate] = []
@@ -158,17 +149,19 @@ class Checkpointer:
         """One checkpoint call (and the pages of its answer); the caller holds the call lock.
         A failed call breaks the checkpointer for good: the updates it carried are gone,
         so nothing may be sent after them."""
-        if self._token is None:
+        token = self._token
+        if token is None:
             raise ExecutionEnded()
         self.calls += 1
         self.has_checkpointed = True
-        match self._client.checkpoint(self._arn, self._token, updates):
+        match self._client.checkpoint(self._arn, token, updates):
             case Success(output):
                 pass
             case Failure(error):
                 self._broken = AbortInvocation(error, "CheckpointDurableExecution")
                 raise self._broken
         self._token = output.checkpoint_token
+        self.ended = self._token is None
         self._on_operations(output.new_execution_state.operations)
         marker = output.new_execution_state.next_marker
         while marker and self._token is not None:

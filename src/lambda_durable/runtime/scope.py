@@ -31,7 +31,7 @@ class Slot:
     the frozen ``__init__`` costs several times as much. Nothing assigns to it after
     construction."""
 
-    __slots__ = ("existing", "name", "op_id", "op_type", "parent_id", "sub_type")
+    __slots__ = ("diverged", "existing", "name", "op_id", "op_type", "parent_id", "sub_type")
 
     def __init__(
         self,
@@ -41,6 +41,7 @@ class Slot:
         name: str | None,
         op_type: OperationType,
         sub_type: str,
+        diverged: NonDeterministicExecution | None = None,
     ) -> None:
         self.op_id = op_id
         self.existing = existing
@@ -48,6 +49,13 @@ class Slot:
         self.name = name
         self.op_type = op_type
         self.sub_type = sub_type
+        self.diverged = diverged
+        """Set when the log holds another kind of operation at this id: the call must
+        answer ``Failure(diverged)`` and do nothing else."""
+
+    def checked(self) -> Result[Slot, DurableError]:
+        """The slot, or its divergence as a ``Failure``."""
+        return Success(self) if self.diverged is None else Failure(self.diverged)
 
     def update(self, action: OperationAction, payload: str | None = None, **options: Any) -> OperationUpdate:
         """An update of this operation: its identity fields, ``payload`` and ``options``
@@ -102,7 +110,12 @@ class Scope:
 
     def take(self, op_type: OperationType, sub_type: str, name: str | None) -> Result[Slot, DurableError]:
         """Take the next id; on replay, require the log to hold the same kind of operation."""
-        self._check_poisoned()
+        return self.claim(op_type, sub_type, name).checked()
+
+    def claim(self, op_type: OperationType, sub_type: str, name: str | None) -> Slot:
+        """``take`` without the container, for the operations called most (step, child):
+        the caller answers ``Failure(slot.diverged)`` itself when it is set."""
+        self._check_open()
         op_id = self.peek_id()
         self.counter += 1
         return self._claim(op_id, op_type, sub_type, name)
@@ -112,10 +125,10 @@ class Scope:
     ) -> Result[Slot, DurableError]:
         """The id of branch ``index`` (0-based) of this container: it depends on the
         index, not on the order in which branches run (docs/protocol.md §3)."""
-        self._check_poisoned()
-        return self._claim(operation_id(self.prefix, index), op_type, sub_type, name)
+        self._check_open()
+        return self._claim(operation_id(self.prefix, index), op_type, sub_type, name).checked()
 
-    def _check_poisoned(self) -> None:
+    def _check_open(self) -> None:
         """No operation runs once the execution failed (a divergence) or was completed
         early (``complete_execution_*``): the body after it must not run."""
         state = self.state
@@ -124,9 +137,7 @@ class Scope:
         if state.checkpointer.ended:
             raise ExecutionEnded()
 
-    def _claim(
-        self, op_id: str, op_type: OperationType, sub_type: str, name: str | None
-    ) -> Result[Slot, DurableError]:
+    def _claim(self, op_id: str, op_type: OperationType, sub_type: str, name: str | None) -> Slot:
         name = name or None
         existing = self.state.operation(op_id)
         if existing is not None:
@@ -138,8 +149,9 @@ class Scope:
                     "follows the path recorded in the checkpoint log",
                 )
                 self.state.poisoned = error
-                return Failure(NonDeterministicExecution(error))
-        return Success(Slot(op_id, existing, self.parent_id, name, op_type, sub_type))
+                diverged = NonDeterministicExecution(error)
+                return Slot(op_id, existing, self.parent_id, name, op_type, sub_type, diverged)
+        return Slot(op_id, existing, self.parent_id, name, op_type, sub_type)
 
 
 def _mismatch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,6 +12,21 @@ from returns.result import Failure, Result, Success
 from lambda_durable import DurableContext, DurableError, Duration, InvalidArgument, durable_handler
 from lambda_durable.local import run_local
 from lambda_durable.wire import EventType, ExecutionStatus, OperationStatus
+
+
+def after_recorded(ctx: DurableContext, ids: dict[str, str], key: str) -> Callable[[object], str]:
+    """A step body that returns "worked" once the operation ``ids[key]`` (another branch's
+    wait) is in the log: branches run at once, so a cancel must not get ahead of the timer."""
+
+    def body(_: object) -> str:
+        deadline = time.monotonic() + 10
+        while key not in ids or ctx.state.operation(ids[key]) is None:
+            if time.monotonic() > deadline:
+                return "the timer never started"
+            time.sleep(0.001)
+        return "worked"
+
+    return body
 
 
 def test_a_branch_cancels_a_timer_started_by_another_branch() -> None:
@@ -28,14 +44,6 @@ def test_a_branch_cancels_a_timer_started_by_another_branch() -> None:
         def work(c: DurableContext) -> Result[str, DurableError]:
             runs.append("work")
 
-            def after_the_timer_started(_: object) -> str:
-                # branches run at once: cancel only once the other branch's wait is recorded
-                deadline = time.monotonic() + 10
-                while "timer" not in ids or c.state.operation(ids["timer"]) is None:
-                    if time.monotonic() > deadline:
-                        return "the timer never started"
-                    time.sleep(0.001)
-                return "worked"
 
             def cancel(v: str) -> Result[str, DurableError]:
                 cancelled = c.cancel_wait(ids["timer"])
@@ -44,7 +52,7 @@ def test_a_branch_cancels_a_timer_started_by_another_branch() -> None:
 
             # the wait after the cancel makes this branch replay the cancel once
             return (
-                c.step(after_the_timer_started, name="work")
+                c.step(after_recorded(c, ids, "timer"), name="work")
                 .bind(cancel)
                 .bind(lambda v: c.wait(Duration.seconds(1), name="pause").map(lambda _: v))
             )
@@ -137,7 +145,7 @@ def test_cancelling_the_only_pending_wait_resumes_its_branch_in_the_same_invocat
             return c.wait(Duration.hours(1), name="timer").map(lambda _: "timer resumed")
 
         def work(c: DurableContext) -> Result[str, DurableError]:
-            return c.step(lambda _: "worked", name="work").bind(
+            return c.step(after_recorded(c, ids, "timer"), name="work").bind(
                 lambda v: c.cancel_wait(ids["timer"]).map(lambda _: v)
             )
 
