@@ -110,8 +110,11 @@ _BUILTIN_TAGS: dict[str, type[Any]] = {
     "Decimal": Decimal,
     "UUID": UUID,
     "tuple": tuple,
+    "set": set,
+    "frozenset": frozenset,
     "dict": dict,
 }
+_SETS = (set, frozenset)
 
 
 def _tag_of(cls: type[Any]) -> str:
@@ -129,10 +132,14 @@ def _class_of(tag: str) -> type[Any]:
     for part in qualname.split("."):
         target = getattr(target, part)
     if not isinstance(target, type) or not (
-        attrs.has(target) or dataclasses.is_dataclass(target) or issubclass(target, Enum)
+        attrs.has(target) or dataclasses.is_dataclass(target) or issubclass(target, Enum) or _is_named_tuple(target)
     ):
         raise TypeError(f"{tag} is not a durable value type")
     return target
+
+
+def _is_named_tuple(cls: type[Any]) -> bool:
+    return issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
 class KnowsRoundTrip(abc.ABC):
@@ -148,7 +155,8 @@ class TaggedSerDes(SerDes[Any], KnowsRoundTrip):
     """Codec for step results whose static type is not visible at run time.
 
     JSON values are written as plain JSON (``"hello"`` -> ``"\\"hello\\""``, ``42`` -> ``42``),
-    so payloads stay readable and match other SDKs; any other durable value is wrapped as
+    so payloads stay readable and match other SDKs; any other durable value (a tuple, a set,
+    a NamedTuple, an attrs class, a dataclass, an Enum, a datetime...) is wrapped as
     ``{"$type": ..., "$value": ...}`` so replay rebuilds the same class the first run saw.
     """
 
@@ -174,6 +182,9 @@ class TaggedSerDes(SerDes[Any], KnowsRoundTrip):
             return {_TYPE_KEY: "dict", _VALUE_KEY: encoded} if _TYPE_KEY in value else encoded
         if type(value) is tuple:
             return {_TYPE_KEY: "tuple", _VALUE_KEY: [self._encode(v) for v in value]}
+        if type(value) in _SETS:  # in the order of their text, so equal sets store the same payload
+            items = sorted((self._encode(v) for v in value), key=dumps)
+            return {_TYPE_KEY: _tag_of(type(value)), _VALUE_KEY: items}
         cls = type(value)
         return {_TYPE_KEY: _tag_of(cls), _VALUE_KEY: self.converter.unstructure(value, cls)}
 
@@ -190,4 +201,6 @@ class TaggedSerDes(SerDes[Any], KnowsRoundTrip):
             return {k: self._decode(v) for k, v in inner.items()}
         if tag == "tuple":
             return tuple(self._decode(v) for v in inner)
+        if tag in ("set", "frozenset"):
+            return _BUILTIN_TAGS[tag](self._decode(v) for v in inner)
         return self.converter.structure(inner, _class_of(str(tag)))
