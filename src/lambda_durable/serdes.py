@@ -13,9 +13,12 @@ import dataclasses
 import importlib
 import json
 import json.scanner
+import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -52,7 +55,25 @@ def default_converter() -> Converter:
     conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+    conv.register_unstructure_hook_factory(_is_named_tuple_type, partial(_named_tuple_unstructurer, conv))
+    conv.register_structure_hook_factory(_is_named_tuple_type, partial(_named_tuple_structurer, conv))
     return conv
+
+
+def _is_named_tuple_type(cls: Any) -> bool:
+    return isinstance(cls, type) and _is_named_tuple(cls)
+
+
+def _named_tuple_unstructurer(conv: Converter, cls: type[Any]) -> Callable[[Any], Any]:
+    """A NamedTuple as a list, each field as its value's own class unstructures."""
+    return lambda value: [conv.unstructure(v) for v in value]
+
+
+def _named_tuple_structurer(conv: Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """A NamedTuple from its list, each field structured as its annotation says (cattrs'
+    own hook reads the raw annotations: strings under ``from __future__ import annotations``)."""
+    hints = list(typing.get_type_hints(cls).values())
+    return lambda value, _: cls(*(conv.structure(v, hint) for v, hint in zip(value, hints, strict=True)))
 
 
 _encode = json_text_encoder(separators=_COMPACT, ensure_ascii=False)
