@@ -24,6 +24,12 @@ from uuid import UUID
 
 import attrs
 from cattrs import Converter
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
 from cattrs.preconf.json import make_converter
 
 from lambda_durable.wire.json_text import json_text_encoder
@@ -118,6 +124,41 @@ class ConverterSerDes(SerDes[T]):
 def converter_serdes(converter: Converter, cls: type[T]) -> SerDes[T]:
     """Wrap a converter as the codec for one type (e.g. for ``StepConfig(serdes=...)``)."""
     return ConverterSerDes(converter, cls)
+
+
+def structure_error_text(exc: BaseException) -> str:
+    """Where and why ``converter.structure`` failed, one ``$.path: reason`` per problem
+    (``$.amount: missing; $.lines[0].qty: expected int``), from the error tree a
+    detailed-validation converter (the default) raises."""
+    return "; ".join(_structure_errors(exc, "$"))
+
+
+def _structure_errors(exc: BaseException, path: str) -> list[str]:
+    if not isinstance(exc, (ClassValidationError, IterableValidationError)):
+        return [f"{path}: {_reason(exc, None)}"]
+    with_notes, without = exc.group_exceptions()
+    found: list[str] = []
+    for inner, note in with_notes:
+        where = f"{path}.{note.name}" if isinstance(note, AttributeValidationNote) else f"{path}[{note.index!r}]"
+        if isinstance(inner, (ClassValidationError, IterableValidationError)):
+            found.extend(_structure_errors(inner, where))
+        else:
+            found.append(f"{where}: {_reason(inner, note.type)}")
+    found.extend(f"{path}: {_reason(inner, None)}" for inner in without)
+    return found
+
+
+def _reason(exc: BaseException, expected: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "missing"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unexpected fields ({', '.join(sorted(exc.extra_fields))})"
+    if isinstance(exc, (TypeError, ValueError)) and expected is not None:
+        name = expected if isinstance(expected, str) else getattr(expected, "__name__", None)
+        return f"expected {name or repr(expected)}"
+    if isinstance(exc, AttributeError) and "'items'" in str(exc):
+        return "expected an object"
+    return f"{type(exc).__name__}: {exc}"
 
 
 # --- values whose type is only known at run time (lambda step bodies) ----------------
