@@ -100,6 +100,8 @@ _MAPPINGS = frozenset({"builtins.dict", "typing.Mapping"})
 _SETS = frozenset({"builtins.set", "builtins.frozenset", "typing.AbstractSet"})
 _DECLARED_DURABLE = frozenset({"attr.AttrsInstance", "_typeshed.DataclassInstance"})
 """The protocols ``DurableValue`` names: a type bounded by them was checked where it was built."""
+_PYDANTIC_MODEL = "pydantic.main.BaseModel"
+"""Stored as ``model_dump(mode="json")`` and validated back: its fields are pydantic's business."""
 _CONTAINERS = ("returns.io.IOResult", "returns.io.IO", "returns.result.Result")
 """What a step body may return around its value (``step``'s later overloads)."""
 _WRAPPERS = frozenset({"returns.result.Success", "returns.io.IO", "returns.io.IOSuccess"})
@@ -493,6 +495,8 @@ class _Walker:
         info = inst.type
         name = info.fullname
         if name in _SCALARS or info.is_enum or name in _DECLARED_DURABLE or name in self._extra:
+            return None
+        if info.has_base(_PYDANTIC_MODEL):
             return None
         if name == "builtins.object":
             return Problem(path, inst, _UNKNOWN)

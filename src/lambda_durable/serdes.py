@@ -13,13 +13,14 @@ import dataclasses
 import importlib
 import json
 import json.scanner
+import sys
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -33,6 +34,9 @@ from cattrs.errors import (
 from cattrs.preconf.json import make_converter
 
 from lambda_durable.wire.json_text import json_text_encoder
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 T = TypeVar("T")
 
@@ -63,11 +67,27 @@ def default_converter() -> Converter:
     conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
     conv.register_unstructure_hook_factory(_is_named_tuple_type, partial(_named_tuple_unstructurer, conv))
     conv.register_structure_hook_factory(_is_named_tuple_type, partial(_named_tuple_structurer, conv))
+    conv.register_unstructure_hook_factory(_is_pydantic_model, lambda _: _dump_model)
+    conv.register_structure_hook_factory(_is_pydantic_model, lambda cls: partial(_validate_model, cls))
     return conv
 
 
 def _is_named_tuple_type(cls: Any) -> bool:
     return isinstance(cls, type) and _is_named_tuple(cls)
+
+
+def _is_pydantic_model(cls: Any) -> bool:
+    """A pydantic ``BaseModel`` class; pydantic is imported by whoever defined one, never here."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
+
+
+def _dump_model(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+def _validate_model(cls: Any, value: Any, _: Any) -> Any:
+    return cls.model_validate(value)
 
 
 def _named_tuple_unstructurer(conv: Converter, cls: type[Any]) -> Callable[[Any], Any]:
@@ -134,6 +154,9 @@ def structure_error_text(exc: BaseException) -> str:
 
 
 def _structure_errors(exc: BaseException, path: str) -> list[str]:
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(exc, pydantic.ValidationError):
+        return [_pydantic_error(error, path) for error in exc.errors()]
     if not isinstance(exc, (ClassValidationError, IterableValidationError)):
         return [f"{path}: {_reason(exc, None)}"]
     with_notes, without = exc.group_exceptions()
@@ -148,6 +171,11 @@ def _structure_errors(exc: BaseException, path: str) -> list[str]:
     return found
 
 
+def _pydantic_error(error: Any, path: str) -> str:
+    where = path + "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+    return f"{where}: {'missing' if error['type'] == 'missing' else error['msg']}"
+
+
 def _reason(exc: BaseException, expected: Any) -> str:
     if isinstance(exc, KeyError):
         return "missing"
@@ -159,6 +187,30 @@ def _reason(exc: BaseException, expected: Any) -> str:
     if isinstance(exc, AttributeError) and "'items'" in str(exc):
         return "expected an object"
     return f"{type(exc).__name__}: {exc}"
+
+
+# --- pydantic (the optional ``pydantic`` extra) --------------------------------------------
+
+
+def pydantic_serdes(cls: type[T]) -> SerDes[T]:
+    """A codec for a pydantic model (or any type pydantic validates), stored as its JSON:
+    ``StepConfig(serdes=pydantic_serdes(Order))``. Needs the ``pydantic`` extra."""
+    from pydantic import TypeAdapter  # imported only when asked for: pydantic is optional
+
+    return PydanticSerDes(TypeAdapter(cls))
+
+
+@attrs.frozen
+class PydanticSerDes(SerDes[T]):
+    """A ``SerDes[T]`` backed by a pydantic ``TypeAdapter``."""
+
+    adapter: TypeAdapter[T]
+
+    def serialize(self, value: T, /) -> str:
+        return self.adapter.dump_json(value).decode()
+
+    def deserialize(self, data: str, /) -> T:
+        return self.adapter.validate_json(data)
 
 
 # --- values whose type is only known at run time (lambda step bodies) ----------------
@@ -194,7 +246,11 @@ def _class_of(tag: str) -> type[Any]:
     for part in qualname.split("."):
         target = getattr(target, part)
     if not isinstance(target, type) or not (
-        attrs.has(target) or dataclasses.is_dataclass(target) or issubclass(target, Enum) or _is_named_tuple(target)
+        attrs.has(target)
+        or dataclasses.is_dataclass(target)
+        or issubclass(target, Enum)
+        or _is_named_tuple(target)
+        or _is_pydantic_model(target)
     ):
         raise TypeError(f"{tag} is not a durable value type")
     return target

@@ -1,6 +1,6 @@
-"""What the mypy plugin accepts is what checkpointing keeps: every durable value type comes
-back from a step's default codec equal and of the same types, on the first run (which
-returns the decoded value) and on replay."""
+"""What the mypy plugin accepts is what checkpointing keeps: every durable value type
+(pydantic models included) comes back from a step's default codec equal and of the same
+types, on the first run (which returns the decoded value) and on replay."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from attrs import frozen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from returns.result import Result
 
 from lambda_durable import DurableContext, DurableError, Duration, durable_handler
@@ -66,6 +67,12 @@ class Line:
     extra: dict[str, int]
 
 
+class Quote(BaseModel):
+    sku: str
+    price: float
+    sizes: list[Size]
+
+
 zones = st.none() | st.just(datetime.UTC) | st.builds(
     datetime.timezone, st.timedeltas(min_value=datetime.timedelta(hours=-23), max_value=datetime.timedelta(hours=23))
 )
@@ -100,10 +107,11 @@ orders = st.builds(
     st.none() | st.sampled_from(Color),
     st.frozensets(texts, max_size=3),
 )
+quotes = st.builds(Quote, sku=texts, price=floats, sizes=st.lists(st.sampled_from(Size), max_size=2))
 lines = st.builds(Line, texts, st.integers(), st.sampled_from(Size), st.dictionaries(texts, st.integers(), max_size=2))
 
 durable_values: st.SearchStrategy[Any] = st.recursive(
-    scalars | points | orders | lines | st.sets(scalars, max_size=4) | st.frozensets(scalars, max_size=4),
+    scalars | points | orders | lines | quotes | st.sets(scalars, max_size=4) | st.frozensets(scalars, max_size=4),
     lambda inner: st.lists(inner, max_size=3)
     | st.dictionaries(texts, inner, max_size=3)  # dicts and TypedDicts alike
     | st.lists(inner, max_size=3).map(tuple),
