@@ -12,7 +12,7 @@ only durable values, and it has no room for a TypedDict. With it, the bound is l
 the SDK's call sites and this module walks the value instead: the literal the user wrote
 (element by element), or the declared type (through unions, containers, TypedDicts,
 NamedTuples and the fields of attrs classes and dataclasses). Mypy imports this module;
-the SDK never does.
+the SDK never does. docs/typing.md lists what it accepts and what it cannot see.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import configparser
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias, TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
@@ -53,6 +53,7 @@ from mypy.plugin import (
     MethodContext,
     MethodSigContext,
     Plugin,
+    ReportConfigContext,
 )
 from mypy.types import (
     AnyType,
@@ -61,7 +62,6 @@ from mypy.types import (
     Instance,
     LiteralType,
     NoneType,
-    Overloaded,
     ProperType,
     TupleType,
     Type,
@@ -95,7 +95,11 @@ _SCALARS = frozenset(
         "uuid.UUID",
     }
 )
-_SEQUENCES = {"builtins.list": "list item", "builtins.tuple": "tuple item", "typing.Sequence": "sequence item"}
+_SEQUENCES = {
+    "builtins.list": "list item",
+    "builtins.tuple": "tuple item",
+    "typing.Sequence": "sequence item",
+}
 _MAPPINGS = frozenset({"builtins.dict", "typing.Mapping"})
 _SETS = frozenset({"builtins.set", "builtins.frozenset", "typing.AbstractSet"})
 _DECLARED_DURABLE = frozenset({"attr.AttrsInstance", "_typeshed.DataclassInstance"})
@@ -107,16 +111,33 @@ _CONTAINERS = ("returns.io.IOResult", "returns.io.IO", "returns.result.Result")
 _WRAPPERS = frozenset({"returns.result.Success", "returns.io.IO", "returns.io.IOSuccess"})
 """Calls a step or branch body may wrap its value in; the literal inside is the value."""
 
+_LITERALS = (
+    DictExpr,
+    ListExpr,
+    TupleExpr,
+    SetExpr,
+    ListComprehension,
+    SetComprehension,
+    DictionaryComprehension,
+)
+"""Expressions whose elements are checked one by one (mypy joins their types)."""
 _WRITTEN_ANY = frozenset(
     {TypeOfAny.explicit, TypeOfAny.from_unimported_type, TypeOfAny.from_omitted_generics}
 )
 _UNKNOWN = "declare the type: an unknown value is not durable"
 
 
+_Path = tuple[str, ...]
+_Seen = frozenset[object]
+_C = TypeVar("_C")
+_R = TypeVar("_R")
+_Hook: TypeAlias = Callable[[_C], _R] | None
+
+
 class Problem(NamedTuple):
     """The first non-durable part of a value: where it is, its type, and why (if not obvious)."""
 
-    path: tuple[str, ...]
+    path: _Path
     type: Type
     reason: str = ""
 
@@ -184,13 +205,17 @@ class DurableValuePlugin(Plugin):
         super().__init__(options)
         self._extra = _configured_durable_types(options.config_file)
 
-    def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+    def report_config_data(self, ctx: ReportConfigContext) -> list[str]:
+        """``durable_types`` decides errors: a change re-checks every module."""
+        return sorted(self._extra)
+
+    def get_method_signature_hook(self, fullname: str) -> _Hook[MethodSigContext, FunctionLike]:
         return _lift_bound_of_method if fullname in _METHODS else None
 
-    def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+    def get_function_signature_hook(self, fullname: str) -> _Hook[FunctionSigContext, FunctionLike]:
         return _lift_bound_of_function if fullname in _FUNCTIONS else None
 
-    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+    def get_method_hook(self, fullname: str) -> _Hook[MethodContext, Type]:
         if fullname == _STEP:
             return self._check_step
         sites = _METHODS.get(fullname)
@@ -198,7 +223,7 @@ class DurableValuePlugin(Plugin):
             return None
         return lambda ctx: self._check(ctx, sites)
 
-    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+    def get_function_hook(self, fullname: str) -> _Hook[FunctionContext, Type]:
         sites = _FUNCTIONS.get(fullname)
         if sites is None:
             return None
@@ -312,7 +337,8 @@ def _unwrap(typ: Type, api: CheckerPluginInterface) -> tuple[Type, Type | None] 
     if len(args) < 2:
         return args[0], None
     failure = get_proper_type(args[1])
-    if isinstance(failure, (AnyType, UninhabitedType)) or is_subtype(failure, api.named_generic_type("builtins.Exception", [])):
+    exception = api.named_generic_type("builtins.Exception", [])
+    if isinstance(failure, (AnyType, UninhabitedType)) or is_subtype(failure, exception):
         return args[0], None
     return args[0], failure
 
@@ -333,10 +359,7 @@ def _body(expr: Expression) -> Expression | None:
 
 
 def _is_literal(expr: Expression) -> bool:
-    return isinstance(
-        expr,
-        (DictExpr, ListExpr, TupleExpr, SetExpr, ListComprehension, SetComprehension, DictionaryComprehension),
-    )
+    return isinstance(expr, _LITERALS)
 
 
 # --- walking a value ------------------------------------------------------------------------
@@ -356,7 +379,8 @@ class _Walker:
             return self._body(exprs[0], output)
         if site.value_arg == "branches" and exprs and output is not None:
             if isinstance(exprs[0], (ListExpr, TupleExpr)):
-                return _first(self._body(body, self._branch_output(body) or output) for body in exprs[0].items)
+                branches = exprs[0].items
+                return _first(self._body(body, self._branch_output(body) or output) for body in branches)
             return self.type(output)
         if types and exprs:  # the value itself
             own = types[0]
@@ -391,15 +415,15 @@ class _Walker:
 
     # -- literals: each element is checked with its own type ----------------------------------
 
-    def value(self, expr: Expression, typ: Type, path: tuple[str, ...] = ()) -> Problem | None:
+    def value(self, expr: Expression, typ: Type, path: _Path = ()) -> Problem | None:
         if isinstance(expr, DictExpr):
             return _first(self._dict_item(key, value, typ, path) for key, value in expr.items)
         if isinstance(expr, (ListExpr, TupleExpr, SetExpr)):
             return _first(self._item(expr, i, item, typ, path) for i, item in enumerate(expr.items))
         if isinstance(expr, (ListComprehension, SetComprehension)):
             label = "set item" if isinstance(expr, SetComprehension) else "list item"
-            item = expr.generator.left_expr
-            return self._element(item, _type_argument(typ, (0,)), path + (label,), isinstance(expr, SetComprehension))
+            in_set = isinstance(expr, SetComprehension)
+            return self._element(expr.generator.left_expr, _type_argument(typ, (0,)), path + (label,), in_set)
         if isinstance(expr, DictionaryComprehension):
             return self.key(self._lookup(expr.key), path) or self._element(
                 expr.value, _type_argument(typ, (1,)), path + ("dict value",)
@@ -408,7 +432,7 @@ class _Walker:
         return self.type(found if found is not None else typ, path)
 
     def _dict_item(
-        self, key: Expression | None, value: Expression, typ: Type, path: tuple[str, ...]
+        self, key: Expression | None, value: Expression, typ: Type, path: _Path
     ) -> Problem | None:
         if key is None:  # ``**other``: a mapping whose entries join this one
             found = self._lookup(value)
@@ -416,14 +440,22 @@ class _Walker:
                 return self.value(value, found or typ, path)
             return self.type(found or typ, path)
         label = f'dict value "{key.value}"' if isinstance(key, StrExpr) else "dict value"
-        return self.key(self._lookup(key), path) or self._element(value, _type_argument(typ, (1,)), path + (label,))
+        value_type = _type_argument(typ, (1,))
+        return self.key(self._lookup(key), path) or self._element(value, value_type, path + (label,))
 
     def _item(
-        self, literal: ListExpr | TupleExpr | SetExpr, index: int, item: Expression, typ: Type, path: tuple[str, ...]
+        self,
+        literal: ListExpr | TupleExpr | SetExpr,
+        index: int,
+        item: Expression,
+        typ: Type,
+        path: _Path,
     ) -> Problem | None:
         if isinstance(literal, TupleExpr):
             proper = get_proper_type(typ)
-            element = proper.items[index] if isinstance(proper, TupleType) and index < len(proper.items) else None
+            element = None
+            if isinstance(proper, TupleType) and index < len(proper.items):
+                element = proper.items[index]
             label = f"tuple item {index}"
         else:
             element = _type_argument(typ, (0,))
@@ -433,7 +465,7 @@ class _Walker:
         return self._element(item, element, path + (label,), isinstance(literal, SetExpr))
 
     def _element(
-        self, expr: Expression | None, fallback: Type | None, path: tuple[str, ...], in_set: bool = False
+        self, expr: Expression | None, fallback: Type | None, path: _Path, in_set: bool = False
     ) -> Problem | None:
         found = self._lookup(expr)
         typ = found if found is not None else fallback
@@ -447,7 +479,7 @@ class _Walker:
 
     # -- declared types ---------------------------------------------------------------------
 
-    def type(self, typ: Type, path: tuple[str, ...] = (), seen: frozenset[object] = frozenset()) -> Problem | None:
+    def type(self, typ: Type, path: _Path = (), seen: _Seen = frozenset()) -> Problem | None:
         if isinstance(typ, TypeAliasType):
             if typ.alias in seen:  # a recursive alias: this level is being checked already
                 return None
@@ -467,14 +499,13 @@ class _Walker:
             return self._tuple(proper, path, seen)
         if isinstance(proper, TypedDictType):
             name = proper.fallback.type.name
-            return _first(
-                self.type(item, path + (f'key "{key}" of {name}',), seen) for key, item in proper.items.items()
-            )
+            items = proper.items.items()
+            return _first(self.type(item, path + (f'key "{key}" of {name}',), seen) for key, item in items)
         if isinstance(proper, Instance):
             return self._instance(proper, path, seen)
         return Problem(path, proper)
 
-    def _type_variable(self, var: TypeVarType, path: tuple[str, ...], seen: frozenset[object]) -> Problem | None:
+    def _type_variable(self, var: TypeVarType, path: _Path, seen: _Seen) -> Problem | None:
         if var.values:
             return _first(self.type(value, path, seen) for value in var.values)
         bound = get_proper_type(var.upper_bound)
@@ -482,16 +513,17 @@ class _Walker:
             return Problem(path, var, "bound the type variable by lambda_durable.DurableValue")
         return self.type(var.upper_bound, path, seen)
 
-    def _tuple(self, tup: TupleType, path: tuple[str, ...], seen: frozenset[object]) -> Problem | None:
+    def _tuple(self, tup: TupleType, path: _Path, seen: _Seen) -> Problem | None:
         info = tup.partial_fallback.type
         if info.is_named_tuple:
             names = [name for name in info.metadata.get("namedtuple", {}).get("fields", [])]
             if len(names) == len(tup.items):
                 labels = [f'field "{name}" of {info.name}' for name in names]
-                return _first(self.type(item, path + (label,), seen) for label, item in zip(labels, tup.items))
+                fields = zip(labels, tup.items)
+                return _first(self.type(item, path + (label,), seen) for label, item in fields)
         return _first(self.type(item, path + (f"tuple item {i}",), seen) for i, item in enumerate(tup.items))
 
-    def _instance(self, inst: Instance, path: tuple[str, ...], seen: frozenset[object]) -> Problem | None:
+    def _instance(self, inst: Instance, path: _Path, seen: _Seen) -> Problem | None:
         info = inst.type
         name = info.fullname
         if name in _SCALARS or info.is_enum or name in _DECLARED_DURABLE or name in self._extra:
@@ -513,11 +545,11 @@ class _Walker:
         fields = list(_fields(inst))
         if not fields:
             return Problem(path, inst)
-        return _first(
-            self.type(typ, path + (f'field "{field}" of {info.name}',), seen | {info}) for field, typ in fields
-        )
+        inside = seen | {info}
+        labelled = ((f'field "{field}" of {info.name}', typ) for field, typ in fields)
+        return _first(self.type(typ, path + (label,), inside) for label, typ in labelled)
 
-    def key(self, typ: Type | None, path: tuple[str, ...]) -> Problem | None:
+    def key(self, typ: Type | None, path: _Path) -> Problem | None:
         """A mapping key: JSON object keys are strings."""
         if typ is None:
             return None
@@ -526,11 +558,12 @@ class _Walker:
                 item = item.fallback
             if isinstance(item, AnyType) and not _written(item):
                 continue
-            if not (isinstance(item, Instance) and item.type.has_base("builtins.str") and not item.type.is_enum):
+            text = isinstance(item, Instance) and item.type.has_base("builtins.str") and not item.type.is_enum
+            if not text:
                 return Problem(path + ("dict key",), item, "JSON object keys are str")
         return None
 
-    def scalar(self, typ: Type, path: tuple[str, ...]) -> Problem | None:
+    def scalar(self, typ: Type, path: _Path) -> Problem | None:
         """A set element: sets hold durable scalars only."""
         for item in _union_items(typ):
             if isinstance(item, LiteralType):

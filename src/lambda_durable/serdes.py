@@ -162,7 +162,10 @@ def _structure_errors(exc: BaseException, path: str) -> list[str]:
     with_notes, without = exc.group_exceptions()
     found: list[str] = []
     for inner, note in with_notes:
-        where = f"{path}.{note.name}" if isinstance(note, AttributeValidationNote) else f"{path}[{note.index!r}]"
+        if isinstance(note, AttributeValidationNote):
+            where = f"{path}.{note.name}"
+        else:
+            where = f"{path}[{note.index!r}]"
         if isinstance(inner, (ClassValidationError, IterableValidationError)):
             found.extend(_structure_errors(inner, where))
         else:

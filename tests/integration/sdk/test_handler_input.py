@@ -41,7 +41,8 @@ def test_a_missing_field_is_named_by_its_path() -> None:
 
 
 def test_every_field_that_does_not_fit_is_listed_with_the_expected_type() -> None:
-    message = _failure({"order_id": "o-1", "amount": "ten", "lines": [{"sku": "a", "qty": "x"}, {"sku": "b"}]})
+    lines = [{"sku": "a", "qty": "x"}, {"sku": "b"}]
+    message = _failure({"order_id": "o-1", "amount": "ten", "lines": lines})
     assert message == (
         "the execution input does not fit Order: $.amount: expected float; "
         "$.lines[0].qty: expected int; $.lines[1].qty: missing"

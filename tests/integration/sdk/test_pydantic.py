@@ -41,7 +41,8 @@ def test_a_step_output_through_the_pydantic_serdes_is_the_same_model_on_replay()
         )
 
     run_local(handler, {})
-    assert len(seen) == 2 and seen[0] == seen[1] == Order(order_id="o-1", amount=9.5, lines=[Line(sku="a", qty=2)])
+    expected = Order(order_id="o-1", amount=9.5, lines=[Line(sku="a", qty=2)])
+    assert seen == [expected, expected]
     assert QUOTES.serialize(seen[0]) == '{"order_id":"o-1","amount":9.5,"lines":[{"sku":"a","qty":2}]}'
 
 

@@ -74,7 +74,8 @@ class Quote(BaseModel):
 
 
 zones = st.none() | st.just(datetime.UTC) | st.builds(
-    datetime.timezone, st.timedeltas(min_value=datetime.timedelta(hours=-23), max_value=datetime.timedelta(hours=23))
+    datetime.timezone,
+    st.timedeltas(min_value=datetime.timedelta(hours=-23), max_value=datetime.timedelta(hours=23)),
 )
 datetimes = st.datetimes(timezones=zones)
 decimals = st.decimals(allow_nan=False)
@@ -108,10 +109,13 @@ orders = st.builds(
     st.frozensets(texts, max_size=3),
 )
 quotes = st.builds(Quote, sku=texts, price=floats, sizes=st.lists(st.sampled_from(Size), max_size=2))
-lines = st.builds(Line, texts, st.integers(), st.sampled_from(Size), st.dictionaries(texts, st.integers(), max_size=2))
+lines = st.builds(
+    Line, texts, st.integers(), st.sampled_from(Size), st.dictionaries(texts, st.integers(), max_size=2)
+)
 
 durable_values: st.SearchStrategy[Any] = st.recursive(
-    scalars | points | orders | lines | quotes | st.sets(scalars, max_size=4) | st.frozensets(scalars, max_size=4),
+    scalars | points | orders | lines | quotes
+    | st.sets(scalars, max_size=4) | st.frozensets(scalars, max_size=4),
     lambda inner: st.lists(inner, max_size=3)
     | st.dictionaries(texts, inner, max_size=3)  # dicts and TypedDicts alike
     | st.lists(inner, max_size=3).map(tuple),
