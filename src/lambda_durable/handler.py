@@ -21,7 +21,7 @@ from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
 from lambda_durable.runtime.codec import to_json
 from lambda_durable.runtime.state import MAX_RESPONSE_CHARS, ExecutionState
-from lambda_durable.serdes import default_converter
+from lambda_durable.serdes import default_converter, structure_error_text
 from lambda_durable.wire import (
     INVOCATION,
     ErrorObject,
@@ -125,7 +125,8 @@ class DurableHandler(Generic[E, R]):
         try:
             return Success(self.converter.structure(data, self._input_type))
         except Exception as exc:
-            message = f"the execution input does not fit {self._input_type!r}: {exc}"
+            shown = getattr(self._input_type, "__name__", None) or repr(self._input_type)
+            message = f"the execution input does not fit {shown}: {structure_error_text(exc)}"
             return Failure(DurableError(_input_error(message)))
 
     def _outcome(self, state: ExecutionState, returned: object) -> InvocationOutput:

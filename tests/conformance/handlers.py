@@ -791,7 +791,7 @@ def invoke_with_name(event: NamedPayload, ctx: DurableContext) -> Result[str, Du
 @durable_handler
 def invoke_complex(event: dict[str, Any], ctx: DurableContext) -> Result[dict[str, Any], DurableError]:
     """5-3: a nested JSON object goes to the echo target and comes back as is."""
-    return ctx.invoke(ECHO, event, dict)
+    return ctx.invoke(ECHO, event, dict)  # type: ignore[durable-value]  # any JSON, echoed as it came
 
 
 @durable_handler
@@ -1390,7 +1390,7 @@ SEQUENTIAL_MAP: MapConfig[Any, NoSerdes] = MapConfig(max_concurrency=1)
 @durable_handler
 def map_items_only(event: list[int], ctx: DurableContext) -> Result[list[int], DurableError]:
     """9-2: no name; each item is doubled directly, with no operation inside."""
-    return ctx.map(event, lambda _, item, index: Success(item * 2), config=SEQUENTIAL_MAP).bind(_all_results)
+    return ctx.map(event, lambda _, item, index: Success(int(item) * 2), config=SEQUENTIAL_MAP).bind(_all_results)
 
 
 @durable_handler
@@ -1523,7 +1523,7 @@ def map_then_wait(event: Any, ctx: DurableContext) -> Result[list[str], DurableE
     """9-17: a successful map, then a 1 s wait; the replay skips the map."""
     return (
         ctx.map(
-            ["a", "b"], lambda _, item, index: Success(item.upper()), name="then-wait", config=SEQUENTIAL_MAP
+            ["a", "b"], lambda _, item, index: Success(str(item).upper()), name="then-wait", config=SEQUENTIAL_MAP
         )
         .bind(_all_results)
         .bind(lambda results: ctx.wait(Duration.seconds(1)).map(lambda _: results))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from attrs import frozen
@@ -17,6 +18,7 @@ from lambda_durable import (
     durable_handler,
 )
 from lambda_durable.local import run_local
+from lambda_durable.values import DurableOutput
 
 
 @frozen
@@ -38,7 +40,7 @@ def _failing(ctx: DurableContext, item: int, index: int) -> Result[int, DurableE
     return ctx.step(lambda _: item)
 
 
-def _seen_twice(mapper: Any) -> Any:
+def _seen_twice(mapper: Callable[[DurableContext, int, int], Result[DurableOutput, DurableError]]) -> Any:
     """A handler that maps [0, 1, 2], waits (so a replay follows) and compares what the
     first run saw with what the replay sees."""
     firsts: list[BatchResult[Any]] = []

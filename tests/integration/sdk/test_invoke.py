@@ -37,7 +37,7 @@ received: list[Any] = []
 @durable_handler
 def pricing(event: dict[str, Any], ctx: DurableContext) -> Result[dict[str, Any], DurableError]:
     received.append(event)
-    return ctx.step(lambda _: {"sku": event["sku"], "price": 9.5}, name="price")
+    return ctx.step(lambda _: {"sku": str(event["sku"]), "price": 9.5}, name="price")
 
 
 @durable_handler
