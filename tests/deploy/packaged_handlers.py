@@ -47,7 +47,7 @@ def packaged(handler: str) -> Callable[[Any, Any], Any]:
                 text=True,
                 env={**os.environ, "_HANDLER": handler},
                 check=False,
-                timeout=120,
+                timeout=600,
             )
             if done.returncode != 0 or not reply_file.exists():
                 raise HandlerError(f"the runtime exited with status {done.returncode}")

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 import pytest
@@ -44,8 +44,8 @@ def pip(*args: str) -> None:
     command = [sys.executable, "-m", "pip", *args, "--quiet", "--no-input", "--timeout", "30", "--retries", "2"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        if UNREACHABLE.search(done.stderr):
-            pytest.skip(f"the package index is unreachable: {UNREACHABLE.search(done.stderr)}")
+        if unreachable := UNREACHABLE.search(done.stderr):
+            pytest.skip(f"the package index is unreachable ({unreachable.group(0)})")
         pytest.fail(f"pip {' '.join(args)} failed:\n{done.stderr}")
 
 
@@ -80,21 +80,42 @@ def served(package: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
                "--port", "0", "--db", str(tmp_path / "runs.db")]
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def first_line() -> str | None:
+        if process.poll() is not None:
+            return "-"  # it exited: the assertion shows why
+        text = log.read_text(encoding="utf-8")
+        return text.partition("\n")[0] if "\n" in text else None
+
     try:
-        first = poll(lambda: log.read_text(encoding="utf-8").partition("\n")[0] if process.poll() is None else "-")
+        first = poll(first_line)
         assert first.startswith("serving "), log.read_text(encoding="utf-8")
         yield first.split(" at ", 1)[1].split(" ", 1)[0], record
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def poll(probe: Callable[[], T | None], timeout: float = 120.0) -> T:
+def poll(probe: Callable[[], T | None], timeout: float = 300.0) -> T:
     """``probe()`` once it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not (found := probe()):
         assert time.monotonic() < deadline, f"nothing after {timeout}s from {probe}"
         time.sleep(0.1)
+    return found
+
+
+def replies(record: Path) -> list[dict[str, Any]]:
+    """What the runtime reported for each invocation so far; fails at the first error
+    (a package that cannot import its handler fails here, not after a timeout)."""
+    complete = record.read_text(encoding="utf-8").split("\n")[:-1]  # not a line still being written
+    found = [json.loads(line) for line in complete]
+    for reply in found:
+        assert "error" not in reply, f"{reply['handler']}: {reply['error']}"
     return found
 
 
@@ -107,17 +128,19 @@ def test_the_package_runs_an_order_through_serve(served: tuple[str, Path], packa
     arn = started["DurableExecutionArn"]
 
     def events() -> list[EventTypeDef]:
+        replies(record)
         return client.get_durable_execution_history(DurableExecutionArn=arn, IncludeExecutionData=True)["Events"]
 
     def callback_id() -> str | None:
-        started = [e for e in events() if e["EventType"] == "CallbackStarted"]
-        return started[0]["CallbackStartedDetails"]["CallbackId"] if started else None
+        opened = [e for e in events() if e["EventType"] == "CallbackStarted"]
+        return opened[0]["CallbackStartedDetails"]["CallbackId"] if opened else None
 
     client.send_durable_execution_callback_success(
         CallbackId=poll(callback_id), Result=json.dumps({"approved": True, "by": "ada"}).encode()
     )
 
     def ended() -> GetDurableExecutionResponseTypeDef | None:
+        replies(record)
         described = client.get_durable_execution(DurableExecutionArn=arn)
         return described if described["Status"] != "RUNNING" else None
 
@@ -128,11 +151,10 @@ def test_the_package_runs_an_order_through_serve(served: tuple[str, Path], packa
     for kind in ("CallbackSucceeded", "ChainedInvokeSucceeded", "WaitSucceeded", "ExecutionSucceeded"):
         assert kind in kinds
 
-    replies = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
-    assert {r["handler"] for r in replies} == {WORKFLOW, CHARGE}
-    assert len([r for r in replies if r["handler"] == WORKFLOW]) >= 3  # suspended at the callback and the invoke
-    for reply in replies:
-        assert "error" not in reply, reply["error"]
+    reported = replies(record)
+    assert {r["handler"] for r in reported} == {WORKFLOW, CHARGE}
+    assert len([r for r in reported if r["handler"] == WORKFLOW]) >= 3  # suspended at the callback and the invoke
+    for reply in reported:
         imported = {name: origin for name, origin in reply["modules"].items() if origin is not None}
         if reply["handler"] == WORKFLOW:  # checkpoints through the packaged boto3
             assert {"lambda_durable", "boto3", "botocore", "returns", "attrs", "cattrs"} <= imported.keys()
