@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -116,3 +117,19 @@ def test_usage_errors_are_one_line(
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "--real-time" in capsys.readouterr().out
+
+
+def test_json_prints_only_the_outcome(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([f"{app}:handler", "--input", '{"n": 1}', "--json"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1
+    body = json.loads(out)
+    assert body["arn"].startswith("arn:aws:lambda:")
+    assert {k: v for k, v in body.items() if k != "arn"} == {"status": "SUCCEEDED", "result": {"n": 1}, "error": None}
+
+
+def test_json_of_a_failed_execution(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["app.py:failing", "--json", "--db", "other.db"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert (body["status"], body["result"]) == ("FAILED", None)
+    assert body["error"] == {"ErrorType": "Nope", "ErrorMessage": "no way"}
