@@ -133,3 +133,18 @@ def test_json_of_a_failed_execution(app: Path, capsys: pytest.CaptureFixture[str
     body = json.loads(capsys.readouterr().out)
     assert (body["status"], body["result"]) == ("FAILED", None)
     assert body["error"] == {"ErrorType": "Nope", "ErrorMessage": "no way"}
+
+
+def test_json_of_an_execution_waiting_for_a_callback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = tmp_path / "approval.py"
+    app.write_text(
+        "from lambda_durable import durable_handler\n\n"
+        "@durable_handler\n"
+        "def handler(event, ctx):\n"
+        "    return ctx.create_callback(str, name='approval').bind(lambda cb: cb.result())\n"
+    )
+    assert main([f"{app}:handler", "--json", "--db", str(tmp_path / "runs.db")]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert (body["status"], body["result"], body["error"]) == ("RUNNING", None, None)
+    [waiting] = body["callbacks"]
+    assert waiting["name"] == "approval" and waiting["callback_id"]
