@@ -69,4 +69,5 @@ def _describe(report: ReplayReport) -> str:
         ReplayEnd.SUSPENDED: "the handler waits on an operation the history shows open",
         ReplayEnd.CONTINUES: f"the execution goes on with a new {report.next_operation}",
     }[report.end]
-    return f"OK replayed {report.operations} recorded operations; {what}"
+    plural = "" if report.operations == 1 else "s"
+    return f"OK replayed {report.operations} recorded operation{plural}; {what}"
