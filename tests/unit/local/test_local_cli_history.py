@@ -65,6 +65,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_list_shows_every_execution_and_filters_by_status(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _digest(db)
     status, out, _ = _run(capsys, "list", "--db", str(db))
     assert status == 0
     lines = out.splitlines()
@@ -73,6 +74,8 @@ def test_list_shows_every_execution_and_filters_by_status(db: Path, capsys: pyte
     assert all(len(line) <= 100 for line in lines)
     status, out, _ = _run(capsys, "list", "--db", str(db), "--status", "RUNNING")
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["RUNNING"]
+    _run(capsys, "history", "ship-o-1", "--db", str(db), "--json")
+    assert _digest(db) == before  # the read-only commands write nothing
 
 
 def test_the_timeline_nests_operations_with_status_attempts_and_durations(
