@@ -221,3 +221,25 @@ def test_bad_input_is_one_line_exit_2_and_leaves_the_store_alone(
     after = {name: _digest(path) for name, path in files.items() if path.exists()}
     after["db"] = _digest(db)
     assert after == before
+
+
+@durable_handler
+def markup(event: str, ctx: DurableContext) -> Result[str, DurableError]:
+    return ctx.step(lambda _: event, name="<b>echo</b>")
+
+
+def test_html_puts_payloads_in_as_data_never_as_markup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nasty = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)>"
+    db = tmp_path / "runs.db"
+    with LocalBackend(str(db)) as backend:
+        backend.register("markup", markup)
+        backend.run_until_settled(backend.start("markup", json.dumps(nasty), execution_name="m-1"))
+    page = tmp_path / "m.html"
+    assert _run(capsys, "history", "m-1", "--db", str(db), "--html", str(page))[0] == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.count("</script>") == 2 and "<!-- " not in text and "<img" not in text
+    parser = _Page()
+    parser.feed(text)
+    assert parser.data is not None
+    [row] = json.loads(parser.data)["rows"]
+    assert (row["label"], json.loads(row["result"])) == ("<b>echo</b>", nasty)

@@ -2,9 +2,10 @@
 
 A Gantt chart, one bar per operation, on either time axis: the recorded timestamps
 (virtual time on the skipping clock) or active time (only the spans during which an
-invocation ran, gaps between invocations removed). Clicking a row shows the
-operation's input, result and error. The data travels as JSON inside the page and is
-put into the document as text, never as markup.
+invocation ran, gaps between invocations removed). The execution's input, result and
+error show first; clicking a row shows that operation's instead (a step has no input
+on the wire; a chained invoke has the payload it sent). The data travels as JSON inside
+the page and is put into the document as text, never as markup.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def render_html(timeline: Timeline) -> str:
         "end": max([r.offset + (r.elapsed or 0.0) for r in timeline.rows] + [_span(timeline)]),
         "rows": [_row(r) for r in timeline.rows],
     }
-    payload = json.dumps(data).replace("</", "<\\/")
+    payload = json.dumps(data).replace("<", "\\u003c")  # no "</script>" or "<!--" in the script
     title = html.escape(f"{record.function_name} {record.status.value} - lambda-durable history")
     return _PAGE.replace("__TITLE__", title).replace("__DATA__", payload)
 
@@ -94,7 +95,8 @@ td.track { width: 55%; position: relative; }
 </div>
 <table><thead><tr><th align="left">operation</th><th>status</th><th>try</th>
 <th>elapsed</th><th>active</th><th align="left">timeline</th></tr></thead><tbody id="rows"></tbody></table>
-<div id="details">Click an operation to see its input, result and error.</div>
+<p>Click an operation to see its input, result and error.</p>
+<div id="details"></div>
 <script type="application/json" id="data">__DATA__</script>
 <script>
 "use strict";
@@ -124,16 +126,19 @@ function payloadBlock(parent, title, value) {
   parent.appendChild(el("pre", value === null || value === undefined ? "(none)" :
     typeof value === "string" ? value : JSON.stringify(value, null, 2), "payload-" + title));
 }
+function details(title, line, item) {
+  const box = document.getElementById("details");
+  box.replaceChildren();
+  box.appendChild(el("h2", title));
+  box.appendChild(el("div", line));
+  payloadBlock(box, "input", item.input);
+  payloadBlock(box, "result", item.result);
+  payloadBlock(box, "error", item.error);
+}
 function show(row, tr) {
   for (const other of document.querySelectorAll("tr.selected")) other.classList.remove("selected");
   tr.classList.add("selected");
-  const box = document.getElementById("details");
-  box.replaceChildren();
-  box.appendChild(el("h2", row.kind + " " + row.label));
-  box.appendChild(el("div", row.type + " / " + (row.subType || "-") + " - " + row.status + " - id " + row.id));
-  payloadBlock(box, "input", row.input);
-  payloadBlock(box, "result", row.result);
-  payloadBlock(box, "error", row.error);
+  details(row.kind + " " + row.label, row.type + " / " + (row.subType || "-") + " - " + row.status + " - id " + row.id, row);
 }
 function draw(axis) {
   for (const bar of document.querySelectorAll(".bar")) {
@@ -169,6 +174,7 @@ data.rows.forEach((row, index) => {
 for (const radio of document.querySelectorAll("input[name=axis]")) {
   radio.addEventListener("change", () => draw(radio.value));
 }
+details("execution", data.status + " - the execution's own input, result and error", data);
 draw("recorded");
 </script>
 </body>
