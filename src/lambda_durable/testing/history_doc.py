@@ -47,7 +47,7 @@ def _decoded(document: Mapping[str, Any]) -> tuple[Event, ...]:
     items = document.get("Events")
     if not isinstance(items, list):
         raise InvalidHistory('not a GetDurableExecutionHistory document: no "Events" list')
-    if document.get("NextMarker"):
+    if document.get("NextMarker") or document.get("NextToken"):  # the service's, the AWS CLI's
         raise InvalidHistory("the history is truncated: it has a NextMarker (fetch every page)")
     events: list[Event] = []
     for index, item in enumerate(items):

@@ -141,10 +141,11 @@ def _doc(events: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
         (lambda d: _doc(d["Events"][1:]), "EventId 1 is missing"),
         (lambda d: _doc(d["Events"][:2] + d["Events"][3:]), "EventId 3 is missing"),
         (lambda d: _doc(d["Events"], NextMarker="5"), "NextMarker"),
+        (lambda d: _doc(d["Events"][:3], NextToken="eyJNYXJrZXIiOiI0In0="), "NextMarker"),  # aws --max-items
         (lambda d: _doc([{**d["Events"][0], "EventType": "Nope"}] + d["Events"][1:]), "Events[0]"),
         (lambda d: _doc([{"EventId": 1}]), "Events[0]"),
     ],
-    ids=["no-events-key", "empty", "first-missing", "gap", "next-marker", "bad-type", "bad-event"],
+    ids=["no-events-key", "empty", "first-missing", "gap", "next-marker", "cli-next-token", "bad-type", "bad-event"],
 )
 def test_a_document_that_is_no_whole_history_is_refused(mangle: Any, says: str) -> None:
     document = {"Events": [API_JSON.encode(e) for e in _history(h.original)]}
