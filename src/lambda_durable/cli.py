@@ -12,6 +12,9 @@ commands:
   callback      answer a callback (succeed | fail | heartbeat) and resume its execution
   conformance   run conformance requirements against handlers on the local backend
   serve         serve the durable-execution REST API (boto3, AWS CLI, any SDK) locally
+  list          list the executions in a local store
+  history       show an execution's timeline (terminal, --json, --html)
+  replay        replay a saved history against the current code (no side effects)
 
 'lambda-durable <command> --help' describes a command's options."""
 
@@ -39,6 +42,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lambda_durable.local.cli.cli_serve import main as serve_main
 
         return serve_main(rest)
+    if command == "list":
+        from lambda_durable.local.cli.cli_list import main as list_main
+
+        return list_main(rest)
+    if command == "history":
+        from lambda_durable.local.cli.cli_history import main as history_main
+
+        return history_main(rest)
+    if command == "replay":
+        from lambda_durable.testing.cli_replay import main as replay_main
+
+        return replay_main(rest)
     print(f"lambda-durable: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

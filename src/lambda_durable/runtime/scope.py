@@ -139,7 +139,7 @@ class Scope:
 
     def _claim(self, op_id: str, op_type: OperationType, sub_type: str, name: str | None) -> Slot:
         name = name or None
-        existing = self.state.operation(op_id)
+        existing = self.state.claim(op_id)
         if existing is not None:
             mismatch = _mismatch(existing, op_type, sub_type, name, self.parent_id)
             if mismatch:

@@ -93,6 +93,11 @@ class ExecutionState:
     def operation(self, op_id: str) -> Operation | None:
         return self._ops.get(op_id)
 
+    def claim(self, op_id: str) -> Operation | None:
+        """What the log holds at ``op_id`` as an operation call takes that id (the same
+        lookup as ``operation``; a replay check overrides it to see the ids code reaches)."""
+        return self._ops.get(op_id)
+
     @property
     def operations(self) -> Mapping[str, Operation]:
         """A read-only view of every operation known to this invocation."""

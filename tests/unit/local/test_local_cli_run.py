@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -116,3 +117,34 @@ def test_usage_errors_are_one_line(
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "--real-time" in capsys.readouterr().out
+
+
+def test_json_prints_only_the_outcome(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([f"{app}:handler", "--input", '{"n": 1}', "--json"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1
+    body = json.loads(out)
+    assert body["arn"].startswith("arn:aws:lambda:")
+    assert {k: v for k, v in body.items() if k != "arn"} == {"status": "SUCCEEDED", "result": {"n": 1}, "error": None}
+
+
+def test_json_of_a_failed_execution(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["app.py:failing", "--json", "--db", "other.db"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert (body["status"], body["result"]) == ("FAILED", None)
+    assert body["error"] == {"ErrorType": "Nope", "ErrorMessage": "no way"}
+
+
+def test_json_of_an_execution_waiting_for_a_callback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = tmp_path / "approval.py"
+    app.write_text(
+        "from lambda_durable import durable_handler\n\n"
+        "@durable_handler\n"
+        "def handler(event, ctx):\n"
+        "    return ctx.create_callback(str, name='approval').bind(lambda cb: cb.result())\n"
+    )
+    assert main([f"{app}:handler", "--json", "--db", str(tmp_path / "runs.db")]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert (body["status"], body["result"], body["error"]) == ("RUNNING", None, None)
+    [waiting] = body["callbacks"]
+    assert waiting["name"] == "approval" and waiting["callback_id"]

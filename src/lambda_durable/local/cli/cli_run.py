@@ -4,27 +4,29 @@ Runs one execution on the embedded backend, printing each operation event as it 
 appended, then the outcome. Waits and retries are skipped (unless ``--real-time``); a
 callback is not: when the execution waits for a callback answer, ``run`` prints the
 CallbackId and the ``lambda-durable callback`` command that answers it, and stops with
-the execution RUNNING in the database (that command resumes it). Exit status:
+the execution RUNNING in the database (that command resumes it). ``--json`` prints only
+the outcome, as one JSON object (``arn``, ``status``, ``result``, ``error``, and the
+``callbacks`` a RUNNING execution waits for), for scripts. Exit status:
 0 SUCCEEDED or waiting for a callback, 1 any other outcome, 2 bad usage (every usage
 problem is one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sqlite3
-import sys
+from typing import Any
 from collections.abc import Sequence
 
 from returns.pipeline import is_successful
 
 from lambda_durable.local.api import ExecutionOutcome, LocalBackend, function_name_of
-from lambda_durable.local.invoke.handler_ref import HandlerRef, resolve_handler
-from lambda_durable.wire import Event, EventType, ExecutionStatus
+from lambda_durable.local.cli.args import Parser, durable_handler_at, parse, usage_error
+from lambda_durable.wire import API_JSON, Event, EventType, ExecutionStatus
 
 DEFAULT_DB = os.path.join(".lambda-durable", "executions.db")
+_PROG = "lambda-durable run"
 _KINDS = (
     ("ChainedInvoke", "invoke"),
     ("Callback", "callback"),
@@ -34,24 +36,16 @@ _KINDS = (
 )
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="lambda-durable run",
+def _parser() -> Parser:
+    parser = Parser(
+        prog=_PROG,
         description="Run one durable execution on the embedded local backend.",
     )
     parser.add_argument("handler", metavar="FILE_OR_MODULE:HANDLER", help="e.g. app.py:handler or my_pkg.app:handler")
     parser.add_argument("--input", default="null", metavar="JSON", help="the execution input as JSON (default: null)")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits and retries")
+    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
     return parser
 
 
@@ -75,46 +69,33 @@ def print_event(arn: str, event: Event) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    try:
-        args = _parser().parse_args(list(argv))
-    except _UsageError as exc:
-        print(f"lambda-durable run: {exc}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
+    args = parse(_parser(), argv)
+    if isinstance(args, int):
+        return args
     try:
         payload_value = json.loads(args.input)
     except ValueError as exc:
-        print(f"lambda-durable run: --input is not valid JSON: {exc}", file=sys.stderr)
-        return 2
-    parsed = HandlerRef.parse(args.handler)
-    if not is_successful(parsed):
-        print(f"lambda-durable run: {parsed.failure()}", file=sys.stderr)
-        return 2
-    ref = parsed.unwrap()
-    loaded = resolve_handler(ref)
+        return usage_error(_PROG, f"--input is not valid JSON: {exc}")
+    loaded = durable_handler_at(args.handler)
     if not is_successful(loaded):
-        print(f"lambda-durable run: {loaded.failure()}", file=sys.stderr)
-        return 2
-    handler = loaded.unwrap()
-    if getattr(handler, "__durable_handler__", False) is not True:
-        print(
-            f"lambda-durable run: {ref} is not a durable handler (decorate it with @durable_handler)",
-            file=sys.stderr,
-        )
-        return 2
+        return usage_error(_PROG, loaded.failure())
+    ref = loaded.unwrap()[0]
     try:
         backend = LocalBackend(args.db, real_time=args.real_time)
     except (OSError, ValueError, sqlite3.Error) as exc:
-        print(f"lambda-durable run: cannot open {args.db}: {exc}", file=sys.stderr)
-        return 2
+        return usage_error(_PROG, f"cannot open {args.db}: {exc}")
     with backend:
         name = function_name_of(ref)
         backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
-        backend.add_listener(print_event)
+        if not args.json:
+            backend.add_listener(print_event)
         arn = backend.start(name, json.dumps(payload_value))
-        print(f"execution {arn}", flush=True)
+        if not args.json:
+            print(f"execution {arn}", flush=True)
         outcome = backend.run_until_suspended(arn)
+        if args.json:
+            print(json.dumps(outcome_json(backend, outcome)))
+            return exit_status(outcome)
         return report(backend, outcome, args.db)
 
 
@@ -131,4 +112,27 @@ def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str) -> int:
         print(outcome.result)
     if outcome.error is not None:
         print(f"{outcome.error.error_type or 'Error'}: {outcome.error.error_message or ''}")
-    return 0 if outcome.status is ExecutionStatus.SUCCEEDED else 1
+    return exit_status(outcome)
+
+
+def exit_status(outcome: ExecutionOutcome) -> int:
+    """0 SUCCEEDED or waiting for a callback answer, 1 any other outcome."""
+    return 0 if outcome.status in (ExecutionStatus.SUCCEEDED, ExecutionStatus.RUNNING) else 1
+
+
+def outcome_json(backend: LocalBackend, outcome: ExecutionOutcome) -> dict[str, Any]:
+    """``run --json``: the result as JSON data (its text when it is not JSON), the error
+    in the service's shape, and the callbacks a RUNNING execution waits for."""
+    body: dict[str, Any] = {"arn": outcome.arn, "status": outcome.status.value, "result": None, "error": None}
+    if outcome.result is not None:
+        try:
+            body["result"] = json.loads(outcome.result)
+        except ValueError:
+            body["result"] = outcome.result
+    if outcome.error is not None:
+        body["error"] = API_JSON.encode(outcome.error)
+    if outcome.status is ExecutionStatus.RUNNING:
+        body["callbacks"] = [
+            {"callback_id": w.callback_id, "name": w.name} for w in backend.open_callbacks(outcome.arn)
+        ]
+    return body
