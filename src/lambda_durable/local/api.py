@@ -187,7 +187,9 @@ class LocalBackend:
         if function is not None:
             self._callables[name] = function
         marked = getattr(function, "__durable_handler__", False) is True if function is not None else isolated
-        self._targets[name] = Target(name, durable if durable is not None else marked, execution_timeout)
+        self._targets[name] = Target(
+            name, durable=durable if durable is not None else marked, execution_timeout=execution_timeout
+        )
 
     def _remember(self, name: str, ref: HandlerRef) -> None:
         target = os.path.abspath(ref.target) if ref.is_file else ref.target
@@ -242,7 +244,7 @@ class LocalBackend:
 
     def call_plain(self, name: str, payload: str | None) -> Result[str | None, ErrorObject]:
         """Invoke a registered non-durable function once: JSON in, JSON out."""
-        return self._call(ChainedRecord("", "", name, "", False, payload))
+        return self._call(ChainedRecord(arn="", op_id="", function_name=name, child_arn="", durable=False, payload=payload))
 
     def run_until_settled(self, arn: str) -> ExecutionOutcome:
         """Drive invocations, invoke targets and timers until the execution is terminal.
@@ -300,7 +302,11 @@ class LocalBackend:
                 op = ops.get(record.op_id)
                 found.append(
                     CallbackStartedInfo(
-                        member, record.callback_id, record.op_id, op.name if op else None, op.parent_id if op else None
+                        arn=member,
+                        callback_id=record.callback_id,
+                        op_id=record.op_id,
+                        name=op.name if op else None,
+                        parent_id=op.parent_id if op else None,
                     )
                 )
         return found
