@@ -233,10 +233,7 @@ class LocalService(ExternalOps):
         """An invocation left open by a previous process failed when that process ended."""
         live.invocation = invocation
         error = ErrorObject(error_type="Runtime.ExitError", error_message="The local backend stopped.")
-        closed = self._finish(live, invocation.number, Failure(error))
-        if not is_successful(closed):
-            live.invocation = None  # this ``live`` is dropped; keep it as the store has it
-        return closed
+        return self._finish(live, invocation.number, Failure(error))
 
     def _commit(self, tx: Tx, *linked: Tx) -> Result[None, ServiceError]:
         """Write ``tx`` (and ``linked``: other executions' side of the same change) in one
@@ -248,7 +245,7 @@ class LocalService(ExternalOps):
             self.store.apply(*[each.change_set() for each in txs])
         except sqlite3.Error as exc:
             for each in txs:
-                if each.live.record.arn not in self._live:  # a start that did not happen
+                if each.creates:  # a start that did not happen
                     self._roots.pop(each.live.record.arn, None)
             return Failure(ServiceError("ServiceException", f"store write failed: {exc}", 500))
         for each in txs:
@@ -558,8 +555,7 @@ class LocalService(ExternalOps):
                 return Failure(invalid(planned.failure()))
             tx = Tx(live)
             completion: Completion | None = None
-            linked: list[Tx] = []
-            """Other executions' side of this batch (children started or stopped)."""
+            linked: list[Tx] = []  # other executions' side of this batch: children started or stopped
             for update, transition in zip(updates, planned.unwrap(), strict=True):
                 op = transition.op
                 if op is None:
