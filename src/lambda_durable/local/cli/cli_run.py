@@ -91,8 +91,7 @@ def main(argv: Sequence[str]) -> int:
             backend.add_listener(print_event)
         started = backend.start(name, json.dumps(payload_value))
         if not is_successful(started):
-            print(f"lambda-durable run: the execution did not start: {started.failure()}", file=sys.stderr)
-            return 1
+            return usage_error(_PROG, f"the execution did not start: {started.failure()}")
         arn = started.unwrap()
         if not args.json:
             print(f"execution {arn}", flush=True)
