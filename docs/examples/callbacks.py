@@ -80,7 +80,7 @@ def run(expense: dict[str, object], reply: str | ErrorObject | None) -> str:
 
     with LocalBackend() as backend:
         backend.register("expenses", handler)
-        arn = backend.start("expenses", json.dumps(expense))
+        arn = backend.start("expenses", json.dumps(expense)).unwrap()
         backend.run_until_suspended(arn)  # stops while the callback waits for an answer
         for callback in backend.open_callbacks(arn):
             if isinstance(reply, str):

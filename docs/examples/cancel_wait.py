@@ -61,7 +61,7 @@ if __name__ == "__main__":
 
     with LocalBackend() as backend:
         backend.register("orders", handler)
-        arn = backend.start("orders", json.dumps("order-42"))
+        arn = backend.start("orders", json.dumps("order-42")).unwrap()
         backend.run_until_suspended(arn)  # both branches wait now
         for callback_id in CONFIRMATION_LINKS:
             backend.send_callback_success(callback_id, json.dumps("confirmed"))

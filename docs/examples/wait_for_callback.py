@@ -75,7 +75,7 @@ if __name__ == "__main__":
 
     with LocalBackend() as backend:
         backend.register("reviews", handler)
-        arn = backend.start("reviews", json.dumps("design-doc.md"))
+        arn = backend.start("reviews", json.dumps("design-doc.md")).unwrap()
         backend.run_until_suspended(arn)  # waiting for the reviewer now
         for task in REVIEW_QUEUE:
             backend.send_callback_heartbeat(task.callback_id)

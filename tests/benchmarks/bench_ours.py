@@ -145,7 +145,7 @@ def run(w: Workload) -> Measurement:
         backend.register("bench", timed)
 
         started, cpu_started = time.perf_counter(), time.process_time()
-        arn = backend.start("bench", "{}")
+        arn = backend.start("bench", "{}").unwrap()
         outcome = backend.run_until_settled(arn)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 

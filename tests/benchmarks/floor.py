@@ -78,7 +78,7 @@ def run_once(n: int, profile: cProfile.Profile | None = None) -> tuple[float, fl
         if profile is not None:
             profile.enable()
         began = time.perf_counter()
-        outcome = backend.run_until_settled(backend.start("steps", "{}"))
+        outcome = backend.run_until_settled(backend.start("steps", "{}").unwrap())
         whole = time.perf_counter() - began
         if profile is not None:
             profile.disable()
@@ -138,7 +138,7 @@ def _replay_once(n: int) -> tuple[float, float]:
 
     with LocalBackend() as backend:
         backend.register("replay", timed)
-        outcome = backend.run_until_settled(backend.start("replay", "{}"))
+        outcome = backend.run_until_settled(backend.start("replay", "{}").unwrap())
     if outcome.result != str(sum(range(n))) or len(starts) != 2:
         raise SystemExit(f"wrong replay run: {outcome.result!r}, {len(starts)} invocations")
     second = events[1]

@@ -268,7 +268,7 @@ def test_paged_state_is_fetched_through_botocore() -> None:
     with LocalBackend(page_bytes=600) as backend:
         handler = via_boto3(many_steps, wires)
         backend.register("many_steps", handler)
-        arn = backend.start("many_steps", json.dumps(steps))
+        arn = backend.start("many_steps", json.dumps(steps)).unwrap()
         outcome = backend.run_until_settled(arn)
     assert outcome.status is ExecutionStatus.SUCCEEDED
     assert json.loads(outcome.result or "null") == sum(range(steps))
@@ -278,7 +278,7 @@ def test_paged_state_is_fetched_through_botocore() -> None:
 def test_service_errors_survive_botocore_error_parsing() -> None:
     with LocalBackend() as backend:
         backend.register("failing", durable_handler(failing))
-        arn = backend.start("failing", "null")
+        arn = backend.start("failing", "null").unwrap()
         wire = Wire(backend.service)
         through_boto3 = Boto3ServiceClient(wire.client).checkpoint(arn, "c3RhbGU=", [])
         direct = backend.service.checkpoint(arn, "c3RhbGU=", [])

@@ -51,7 +51,7 @@ def page(tmp_path: Path) -> Path:
     db = tmp_path / "runs.db"
     with LocalBackend(str(db)) as backend:
         backend.register("fulfil", fulfil)
-        backend.run_until_settled(backend.start("fulfil", '["tea", "cups"]', execution_name="order-7"))
+        backend.run_until_settled(backend.start("fulfil", '["tea", "cups"]', execution_name="order-7").unwrap())
     html = tmp_path / "order-7.html"
     assert main(["history", "order-7", "--db", str(db), "--html", str(html)]) == 0
     return html

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from returns.result import Result
+
+from lambda_durable.client import ServiceError
 from lambda_durable.wire import ErrorObject, Event
 
 
@@ -39,7 +42,9 @@ def status_text(status: object) -> str:
 class Backend(Protocol):
     def register(self, name: str, handler: Any, isolated: bool = False) -> None: ...
 
-    def start(self, function_name: str, payload: str | None, execution_name: str | None = None) -> str: ...
+    def start(
+        self, function_name: str, payload: str | None, execution_name: str | None = None
+    ) -> Result[str, ServiceError]: ...
 
     def run_until_settled(self, arn: str) -> Outcome: ...
 

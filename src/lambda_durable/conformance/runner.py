@@ -90,7 +90,10 @@ class Runner:
         backend = self.backend_factory()
         try:
             name = self.register(backend, requirement)
-            arn = backend.start(name, payload)
+            started = backend.start(name, payload)
+            if not is_successful(started):
+                return Failure(f"the execution did not start: {started.failure()}")
+            arn = started.unwrap()
             return drive(backend, arn, actions).map(
                 lambda outcome: Evidence(
                     outcome=outcome,

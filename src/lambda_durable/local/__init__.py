@@ -5,7 +5,14 @@ control over functions (also chained-invoke targets), executions, callbacks, his
 and logs.
 """
 
-from lambda_durable.local.api import CallbackHook, CallbackSender, ExecutionOutcome, LocalBackend, run_local
+from lambda_durable.local.api import (
+    CallbackHook,
+    CallbackSender,
+    ExecutionOutcome,
+    LocalBackend,
+    LocalBackendError,
+    run_local,
+)
 from lambda_durable.local.engine.callbacks import CallbackStartedInfo
 from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.invoke.handler_ref import HandlerRef, load_handler
@@ -18,6 +25,7 @@ __all__ = [
     "ExecutionOutcome",
     "HandlerRef",
     "LocalBackend",
+    "LocalBackendError",
     "RealClock",
     "SkippingClock",
     "load_handler",

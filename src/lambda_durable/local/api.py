@@ -6,6 +6,13 @@ also chained-invoke targets (durable ones run as child executions, plain ones ar
 once). The callback APIs answer callbacks; ``on_callback_started`` hooks let a program
 answer them from inside a run. Everything hangs off the instance, so several backends
 can live in one process.
+
+Errors, one rule: a method that stands for a service API (``start``, the
+``send_callback_*`` calls, ``stop``, ``call_plain``) returns a ``Result`` holding the
+service's answer (a ``ServiceError`` with its code and HTTP status) and never raises for
+it; the harness's own methods (``register``, ``run_until_*``, ``describe``, ``history``,
+...) return plain values and raise ``LocalBackendError`` when the program misuses the
+harness (a function not registered, an unknown ARN, a handler that cannot be loaded).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from lambda_durable.local.engine.service import (
     InvocationTicket,
     LocalService,
 )
-from lambda_durable.local.engine.store import ExecutionRecord, Store
+from lambda_durable.local.engine.store import Store
 from lambda_durable.local.engine.targets import ChainedRecord, Target, function_name_of as target_name
 from lambda_durable.local.engine.tokens import function_arn
 from lambda_durable.local.invoke.handler_ref import Handler, HandlerRef, resolve_handler
@@ -51,6 +58,19 @@ from lambda_durable.serdes import default_converter
 from lambda_durable.wire import ErrorObject, Event, EventType, ExecutionStatus, InvocationOutput, Operation
 
 T = TypeVar("T")
+
+
+class LocalBackendError(ValueError):
+    """The harness cannot do what the program asked: a function not registered, an
+    execution this backend does not know, a handler that cannot be loaded, a run that
+    cannot start (the service's answer, e.g. a store that cannot be written, in the message)."""
+
+
+def _expect(answer: Result[T, ServiceError]) -> T:
+    """A harness method's value from a service answer, or the answer as ``LocalBackendError``."""
+    if not is_successful(answer):
+        raise LocalBackendError(str(answer.failure()))
+    return answer.unwrap()
 
 
 class CallbackSender(Protocol):
@@ -169,14 +189,14 @@ class LocalBackend:
         if isolated:
             ref = Success(handler) if isinstance(handler, HandlerRef) else HandlerRef.of(handler)
             if not is_successful(ref):
-                raise ValueError(ref.failure())
+                raise LocalBackendError(ref.failure())
             self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout, endpoint=endpoint)
             # loading may fail here; then each invocation fails, in its own process
             function = resolve_handler(ref.unwrap()).value_or(None)
         elif isinstance(handler, HandlerRef):
             resolved = resolve_handler(handler)
             if not is_successful(resolved):
-                raise ValueError(resolved.failure())
+                raise LocalBackendError(resolved.failure())
             function = resolved.unwrap()
             self._invokers[name] = InProcessInvoker(function, self._keep_stdout)
         else:
@@ -187,7 +207,9 @@ class LocalBackend:
         if function is not None:
             self._callables[name] = function
         marked = getattr(function, "__durable_handler__", False) is True if function is not None else isolated
-        self._targets[name] = Target(name, durable if durable is not None else marked, execution_timeout)
+        self._targets[name] = Target(
+            name, durable=durable if durable is not None else marked, execution_timeout=execution_timeout
+        )
 
     def _remember(self, name: str, ref: HandlerRef) -> None:
         target = os.path.abspath(ref.target) if ref.is_file else ref.target
@@ -211,28 +233,18 @@ class LocalBackend:
         execution_name: str | None = None,
         *,
         execution_timeout: int | None = None,
-    ) -> str:
-        """Create the execution (``ExecutionStarted``) and return its ARN; does not run it."""
-        if function_name not in self._invokers:
-            raise ValueError(f"no function registered as {function_name!r}")
-        if execution_timeout is None:
-            execution_timeout = self._targets[function_name].execution_timeout
-        started = self.service.start_execution(
-            function_name, payload, execution_name=execution_name, timeout_seconds=execution_timeout
-        )
-        if not is_successful(started):
-            raise ValueError(str(started.failure()))
-        return started.unwrap()
-
-    def try_start(
-        self, function_name: str, payload: str | None, execution_name: str | None = None
     ) -> Result[str, ServiceError]:
-        """``start`` answering the service's error (e.g. a taken name: 409) instead of raising."""
+        """Create the execution (``ExecutionStarted``) and return its ARN; does not run it.
+        The service's answer otherwise: ``ResourceNotFoundException`` (404) for a function
+        not registered, ``DurableExecutionAlreadyStartedException`` (409) for a name taken,
+        ``InvalidParameterValueException`` (400) for a malformed name.
+        ``execution_timeout`` (seconds) overrides the one ``register`` gave the function."""
         target = self._targets.get(function_name)
         if target is None:
             return Failure(ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404))
+        timeout = execution_timeout if execution_timeout is not None else target.execution_timeout
         return self.service.start_execution(
-            function_name, payload, execution_name=execution_name, timeout_seconds=target.execution_timeout
+            function_name, payload, execution_name=execution_name, timeout_seconds=timeout
         )
 
     def is_durable(self, name: str) -> bool:
@@ -242,7 +254,7 @@ class LocalBackend:
 
     def call_plain(self, name: str, payload: str | None) -> Result[str | None, ErrorObject]:
         """Invoke a registered non-durable function once: JSON in, JSON out."""
-        return self._call(ChainedRecord("", "", name, "", False, payload))
+        return self._call(ChainedRecord(arn="", op_id="", function_name=name, child_arn="", durable=False, payload=payload))
 
     def run_until_settled(self, arn: str) -> ExecutionOutcome:
         """Drive invocations, invoke targets and timers until the execution is terminal.
@@ -300,7 +312,11 @@ class LocalBackend:
                 op = ops.get(record.op_id)
                 found.append(
                     CallbackStartedInfo(
-                        member, record.callback_id, record.op_id, op.name if op else None, op.parent_id if op else None
+                        arn=member,
+                        callback_id=record.callback_id,
+                        op_id=record.op_id,
+                        name=op.name if op else None,
+                        parent_id=op.parent_id if op else None,
                     )
                 )
         return found
@@ -354,9 +370,9 @@ class LocalBackend:
     # --- driving ----------------------------------------------------------------------------
 
     def _check_function(self, arn: str) -> None:
-        function_name = self._record(arn).function_name
+        function_name = _expect(self.service.execution(arn)).function_name
         if function_name not in self._invokers:
-            raise ValueError(f"no function registered as {function_name!r}")
+            raise LocalBackendError(f"no function registered as {function_name!r}")
 
     def _invoke(self, ticket: InvocationTicket) -> Result[InvocationOutput, ErrorObject]:
         invoker = self._invokers.get(ticket.function_name)
@@ -388,18 +404,19 @@ class LocalBackend:
             return Failure(exception_error(exc))
 
     def describe(self, arn: str) -> ExecutionOutcome:
-        record = self._record(arn)
+        record = _expect(self.service.execution(arn))
         return ExecutionOutcome(
             arn=arn,
             status=record.status,
             result=record.result,
             error=record.error,
-            operations=self.service.operations(arn).unwrap(),
-            history=self.service.history_view(arn).unwrap(),
+            operations=_expect(self.service.operations(arn)),
+            history=_expect(self.service.history_view(arn)),
         )
 
     def history(self, arn: str) -> list[Event]:
-        return list(self.service.history(arn).value_or(()))
+        """The execution's history events, in order."""
+        return list(_expect(self.service.history(arn)))
 
     def logs(self, arn: str) -> list[dict[str, Any]]:
         """The execution's structured log records, in the order they were emitted."""
@@ -430,12 +447,6 @@ class LocalBackend:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _record(self, arn: str) -> ExecutionRecord:
-        found = self.service.execution(arn)
-        if not is_successful(found):
-            raise ValueError(str(found.failure()))
-        return found.unwrap()
-
     def _sink(self, arn: str) -> LogSink:
         def sink(record: dict[str, Any]) -> None:
             self.store.append_log(arn, record)
@@ -457,7 +468,8 @@ def run_local(
 
     ``functions`` are invoke targets by name; ``callbacks(info, sender)`` is called for
     each callback once the invocation that created it has completed, and may answer it
-    with ``sender.send_callback_success/failure/heartbeat``."""
+    with ``sender.send_callback_success/failure/heartbeat``. Raises ``LocalBackendError``
+    if a handler cannot be registered or the execution cannot start."""
     with LocalBackend(db, real_time=real_time) as backend:
         for name, target in (functions or {}).items():
             backend.register(name, target)
@@ -465,7 +477,7 @@ def run_local(
             backend.on_callback_started(callbacks)
         name = function_name_of(handler)
         backend.register(name, handler, isolated=isolated)
-        arn = backend.start(name, json.dumps(input))
+        arn = _expect(backend.start(name, json.dumps(input)))
         return backend.run_until_settled(arn)
 
 

@@ -20,7 +20,7 @@ def _kinds(backend: LocalBackend, arn: str) -> list[str]:
 def test_a_crashed_child_is_a_failed_invocation_and_is_reinvoked(capfd: pytest.CaptureFixture[str]) -> None:
     with LocalBackend() as backend:
         backend.register("fn", HandlerRef(HANDLERS_FILE, "HANDLERS", "crash"), isolated=True)
-        arn = backend.start("fn", '"in"')
+        arn = backend.start("fn", '"in"').unwrap()
         outcome = backend.run_until_settled(arn)
         logs = backend.logs(arn)
     assert outcome.status is ExecutionStatus.FAILED
@@ -50,7 +50,7 @@ def test_a_crashed_child_is_a_failed_invocation_and_is_reinvoked(capfd: pytest.C
 def test_rpc_checkpoint_and_paging_from_a_child() -> None:
     with LocalBackend() as backend:
         backend.register("fn", HandlerRef(HANDLERS_FILE, "HANDLERS", "pages"), isolated=True)
-        outcome = backend.run_until_settled(backend.start("fn", None))
+        outcome = backend.run_until_settled(backend.start("fn", None).unwrap())
     assert outcome.status is ExecutionStatus.SUCCEEDED, outcome.events
     assert outcome.result == '"s0,s1,s2"'
 
@@ -60,7 +60,7 @@ def test_a_module_level_function_can_be_isolated_by_itself() -> None:
 
     with LocalBackend() as backend:
         backend.register("fn", local_isolated_handlers.raises, isolated=True)
-        outcome = backend.run_until_settled(backend.start("fn", None))
+        outcome = backend.run_until_settled(backend.start("fn", None).unwrap())
     assert outcome.status is ExecutionStatus.FAILED
     error = outcome.events[1].details.error
     assert error is not None and error.payload is not None
@@ -71,7 +71,7 @@ def test_a_module_level_function_can_be_isolated_by_itself() -> None:
 def test_an_unloadable_reference_fails_the_invocations() -> None:
     with LocalBackend() as backend:
         backend.register("fn", HandlerRef(HANDLERS_FILE, "HANDLERS", "nope"), isolated=True)
-        outcome = backend.run_until_settled(backend.start("fn", None))
+        outcome = backend.run_until_settled(backend.start("fn", None).unwrap())
     assert outcome.status is ExecutionStatus.FAILED
     assert outcome.error is not None
     assert outcome.error.error_type == "Runtime.ImportModuleError"
@@ -87,9 +87,9 @@ def test_printed_lines_are_kept_per_execution_when_asked() -> None:
     with LocalBackend(keep_stdout=True) as backend:
         backend.register("isolated", HandlerRef(HANDLERS_FILE, "HANDLERS", "crash"), isolated=True)
         backend.register("in-process", _prints)
-        crashed = backend.start("isolated", '"in"')
+        crashed = backend.start("isolated", '"in"').unwrap()
         backend.run_until_settled(crashed)
-        plain = backend.start("in-process", "{}")
+        plain = backend.start("in-process", "{}").unwrap()
         backend.run_until_settled(plain)
         for arn, expected in ((crashed, ["stdout chatter is fine"]), (plain, ["hello from the handler"])):
             printed = [r for r in backend.logs(arn) if r.get("stream") == "stdout"]
@@ -100,6 +100,6 @@ def test_printed_lines_are_kept_per_execution_when_asked() -> None:
 def test_printed_lines_are_not_kept_by_default() -> None:
     with LocalBackend() as backend:
         backend.register("fn", _prints)
-        arn = backend.start("fn", "{}")
+        arn = backend.start("fn", "{}").unwrap()
         backend.run_until_settled(arn)
         assert backend.logs(arn) == []

@@ -26,7 +26,7 @@ def steps(event: int, ctx: DurableContext) -> Result[int, DurableError]:
 def _run(n: int) -> None:
     with LocalBackend() as backend:
         backend.register("steps", steps)
-        outcome = backend.run_until_settled(backend.start("steps", str(n)))
+        outcome = backend.run_until_settled(backend.start("steps", str(n)).unwrap())
         assert outcome.result == str(sum(range(n)))
 
 

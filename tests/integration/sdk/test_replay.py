@@ -295,7 +295,7 @@ def test_a_rejected_checkpoint_token_is_retried_without_losing_or_duplicating_wo
 
     with LocalBackend() as backend:
         backend.register("fn", handler)
-        outcome = backend.run_until_settled(backend.start("fn", "{}"))
+        outcome = backend.run_until_settled(backend.start("fn", "{}").unwrap())
     assert outcome.status is ExecutionStatus.SUCCEEDED
     assert len(invocations) == 2
     completed = [e for e in outcome.events if e.event_type is EventType.INVOCATION_COMPLETED]
@@ -314,7 +314,7 @@ def test_a_checkpoint_the_service_refuses_for_good_fails_the_execution() -> None
 
     with LocalBackend() as backend:
         backend.register("fn", handler)
-        outcome = backend.run_until_settled(backend.start("fn", "{}"))
+        outcome = backend.run_until_settled(backend.start("fn", "{}").unwrap())
     assert outcome.status is ExecutionStatus.FAILED
     assert outcome.error is not None and outcome.error.error_type == "CheckpointError"
     assert not any(e.event_type is EventType.STEP_SUCCEEDED for e in outcome.events)

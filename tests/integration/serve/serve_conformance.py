@@ -50,6 +50,7 @@ from returns.result import Failure, Result, Success
 from serve_fixtures import make_client
 from serve_helpers import TERMINAL, ModelCheck
 
+from lambda_durable.client import ServiceError
 from lambda_durable.local import HandlerRef, LocalBackend
 from lambda_durable.local.http.server import DurableServer
 from lambda_durable.wire import PYTHON, ErrorObject, Event
@@ -165,7 +166,9 @@ class ServeBackend:
         else:
             self.backend.register(name, handler)
 
-    def start(self, function_name: str, payload: str | None, execution_name: str | None = None) -> str:
+    def start(
+        self, function_name: str, payload: str | None, execution_name: str | None = None
+    ) -> Result[str, ServiceError]:
         kwargs: dict[str, Any] = {}
         if execution_name is not None:
             kwargs["DurableExecutionName"] = execution_name
@@ -179,7 +182,7 @@ class ServeBackend:
         arn = answer.get("DurableExecutionArn")
         if answer["StatusCode"] != 202 or not arn:
             raise WireMismatch(f"Invoke(Event) answered {answer['StatusCode']} without a durable execution ARN")
-        return arn
+        return Success(arn)
 
     def describe(self, arn: str) -> ServeOutcome:
         found = self.client.get_durable_execution(DurableExecutionArn=arn)

@@ -25,7 +25,7 @@ def answer(info: CallbackStartedInfo, sender: CallbackSender) -> None:
 def run(name: str, handler: Callable[..., Any], backend: LocalBackend) -> Any:
     backend.on_callback_started(answer)
     backend.register(name, handler, durable=True)
-    outcome = backend.run_until_settled(backend.start(name, "{}"))
+    outcome = backend.run_until_settled(backend.start(name, "{}").unwrap())
     assert outcome.status is ExecutionStatus.SUCCEEDED, outcome.error
     return result_of(outcome.result)
 

@@ -9,8 +9,9 @@ from typing import Any
 from attrs import frozen
 from returns.maybe import Nothing, Some
 from returns.pipeline import is_successful
-from returns.result import Failure, Result
+from returns.result import Failure, Result, Success
 
+from lambda_durable.client import ServiceError
 from lambda_durable.conformance.backend import CallbackBackend
 from lambda_durable.conformance.callbacks import (
     CallbackPlan,
@@ -106,8 +107,10 @@ class SteppingBackend:
 
     def register(self, name: str, handler: Any, isolated: bool = False) -> None: ...
 
-    def start(self, function_name: str, payload: str | None, execution_name: str | None = None) -> str:
-        return "arn"
+    def start(
+        self, function_name: str, payload: str | None, execution_name: str | None = None
+    ) -> Result[str, ServiceError]:
+        return Success("arn")
 
     def run_until_settled(self, arn: str) -> Out:
         raise AssertionError("not used with actions")

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from attrs import frozen
 from returns.pipeline import is_successful
-from returns.result import Result
+from returns.result import Result, Success
 
+from lambda_durable.client import ServiceError
 from lambda_durable.conformance import cli
 from lambda_durable.conformance.backend import Backend
 from lambda_durable.conformance.handler_file import HandlerFile, load_handler_file
@@ -61,10 +62,12 @@ class FakeBackend:
     def register(self, name: str, handler: Any, isolated: bool = False) -> None:
         self.registered[name] = handler
 
-    def start(self, function_name: str, payload: str | None, execution_name: str | None = None) -> str:
+    def start(
+        self, function_name: str, payload: str | None, execution_name: str | None = None
+    ) -> Result[str, ServiceError]:
         self.payloads.append(payload)
         self.canned = self.registered[function_name](payload)
-        return ARN
+        return Success(ARN)
 
     def run_until_settled(self, arn: str) -> FakeOutcome:
         assert self.canned is not None

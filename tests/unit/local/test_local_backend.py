@@ -14,7 +14,7 @@ from local_support import PENDING, A, Session, kinds, retry, step, succeeded, wa
 from returns.result import Failure, Success
 
 from lambda_durable.errors import ExecutionFailed, SerdesFailed
-from lambda_durable.local import ExecutionOutcome, LocalBackend, run_local
+from lambda_durable.local import ExecutionOutcome, HandlerRef, LocalBackend, LocalBackendError, run_local
 from lambda_durable.wire import ErrorObject, Event, EventType, ExecutionStatus, OperationStatus
 
 
@@ -27,7 +27,7 @@ def _check_numbering(events: tuple[Event, ...] | list[Event]) -> None:
 def _run(handler: Any, payload: str | None = "null", **kw: Any) -> ExecutionOutcome:
     with LocalBackend(**kw) as backend:
         backend.register("fn", handler)
-        outcome = backend.run_until_settled(backend.start("fn", payload))
+        outcome = backend.run_until_settled(backend.start("fn", payload).unwrap())
     _check_numbering(outcome.events)
     return outcome
 
@@ -71,7 +71,7 @@ def long_wait(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def test_an_outcome_keeps_the_history_as_it_stood() -> None:
     with LocalBackend() as backend:
         backend.register("fn", long_wait)
-        arn = backend.start("fn", None)
+        arn = backend.start("fn", None).unwrap()
         waiting = backend.run_until_idle(arn)
         again = backend.describe(arn)
         done = backend.run_until_settled(arn)
@@ -201,7 +201,7 @@ def test_invalid_output_is_a_failed_invocation() -> None:
 def test_execution_timeout() -> None:
     with LocalBackend() as backend:
         backend.register("fn", long_wait)
-        arn = backend.start("fn", None, execution_timeout=10)
+        arn = backend.start("fn", None, execution_timeout=10).unwrap()
         outcome = backend.run_until_settled(arn)
     assert outcome.status is ExecutionStatus.TIMED_OUT
     assert kinds(outcome.events) == ["ExecutionStarted", "WaitStarted", "InvocationCompleted", "ExecutionTimedOut"]
@@ -223,7 +223,7 @@ def logs_things(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def test_logs_are_captured_per_execution() -> None:
     with LocalBackend() as backend:
         backend.register("fn", logs_things)
-        arn = backend.start("fn", None)
+        arn = backend.start("fn", None).unwrap()
         backend.run_until_settled(arn)
         records = backend.logs(arn)
     assert [r["message"] for r in records] == ["hello there", "sdk says hi", *(f"line {i}" for i in range(20))]
@@ -239,7 +239,7 @@ def test_listeners_see_every_event_in_order() -> None:
     with LocalBackend() as backend:
         backend.register("fn", flaky)
         backend.add_listener(lambda arn, event: seen.append((arn, event.event_id)))
-        arn = backend.start("fn", None)
+        arn = backend.start("fn", None).unwrap()
         outcome = backend.run_until_settled(arn)
     assert seen == [(arn, e.event_id) for e in outcome.events]
 
@@ -253,7 +253,7 @@ def test_a_listener_for_some_kinds_sees_only_those_in_turn_with_the_others() -> 
             lambda arn, event: seen.append(("steps", event.event_id)),
             kinds=(EventType.STEP_STARTED, EventType.STEP_FAILED),
         )
-        outcome = backend.run_until_settled(backend.start("fn", None))
+        outcome = backend.run_until_settled(backend.start("fn", None).unwrap())
     picked = [e.event_id for e in outcome.events if e.event_type in (EventType.STEP_STARTED, EventType.STEP_FAILED)]
     assert picked and len(picked) < len(outcome.events)
     expected = [("all", e.event_id) for e in outcome.events]
@@ -290,23 +290,42 @@ def test_run_local_and_result_as() -> None:
 def test_arn_format_and_names() -> None:
     with LocalBackend() as backend:
         backend.register("orders", echo)
-        arn = backend.start("orders", "{}", execution_name="run-1")
+        arn = backend.start("orders", "{}", execution_name="run-1").unwrap()
         assert arn.startswith("arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/run-1/")
-        with pytest.raises(ValueError, match="already"):
-            backend.start("orders", "{}", execution_name="run-1")
-        with pytest.raises(ValueError, match="Invalid execution name"):
-            backend.start("orders", "{}", execution_name="has space")
-        with pytest.raises(ValueError, match="no function"):
-            backend.start("missing", "{}")
+        taken = backend.start("orders", "{}", execution_name="run-1").failure()
+        assert (taken.code, taken.http_status) == ("DurableExecutionAlreadyStartedException", 409)
+        malformed = backend.start("orders", "{}", execution_name="has space").failure()
+        assert (malformed.code, malformed.http_status) == ("InvalidParameterValueException", 400)
+        assert "Invalid execution name" in malformed.message
+        missing = backend.start("missing", "{}").failure()
+        assert (missing.code, missing.http_status) == ("ResourceNotFoundException", 404)
         assert backend.describe(arn).status is ExecutionStatus.RUNNING
+        assert backend.executions() == [arn]  # the refused starts left nothing behind
+
+
+def test_misusing_the_harness_raises_a_typed_error() -> None:
+    with LocalBackend() as backend:
+        backend.register("orders", echo)
+        unknown = "arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/x/y"
+        for misuse in (backend.describe, backend.history, backend.run_until_settled):
+            with pytest.raises(LocalBackendError, match="ResourceNotFoundException"):
+                misuse(unknown)
+        with pytest.raises(LocalBackendError):
+            backend.register("broken", HandlerRef("no_such_module_here", "handler"))
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        raise AssertionError("never invoked")
+
+    handler.__name__ = "h" * 65  # the function name run_local derives: longer than a function name may be
+    with pytest.raises(LocalBackendError, match="Invalid function name"):
+        run_local(handler, {})
 
 
 def test_file_database_survives_a_restart(tmp_path: Path) -> None:
     db = str(tmp_path / "sub" / "executions.db")
     with LocalBackend(db) as first:
         first.register("fn", flaky)
-        done = first.run_until_settled(first.start("fn", '"x"'))
-        pending = first.start("fn", '"y"')
+        done = first.run_until_settled(first.start("fn", '"x"').unwrap())
+        pending = first.start("fn", '"y"').unwrap()
     with LocalBackend(db) as second:
         again = second.describe(done.arn)
         assert again == done
@@ -341,7 +360,7 @@ def test_an_invocation_left_open_by_a_dead_process_fails_on_restart(tmp_path: Pa
     db = str(tmp_path / "x.db")
     first = LocalBackend(db)
     first.register("fn", one_step)
-    arn = first.start("fn", None)
+    arn = first.start("fn", None).unwrap()
     first.service.begin_invocation(arn).unwrap()  # ... and the process dies here
     first.close()
     with LocalBackend(db) as second:
@@ -365,7 +384,7 @@ def test_logs_survive_a_restart(tmp_path: Path) -> None:
     db = str(tmp_path / "logs.db")
     with LocalBackend(db) as first:
         first.register("fn", logs_things)
-        arn = first.start("fn", None)
+        arn = first.start("fn", None).unwrap()
         first.run_until_settled(arn)
         kept = first.logs(arn)
     with LocalBackend(db) as second:

@@ -53,8 +53,8 @@ def db(tmp_path: Path) -> Path:
     with LocalBackend(str(path)) as backend:
         backend.register("shipping", shipping)
         backend.register("approval", approval)
-        backend.run_until_settled(backend.start("shipping", '"o-1"', execution_name="ship-o-1"))
-        backend.run_until_idle(backend.start("approval", '"o-2"', execution_name="approve-o-2"))
+        backend.run_until_settled(backend.start("shipping", '"o-1"', execution_name="ship-o-1").unwrap())
+        backend.run_until_idle(backend.start("approval", '"o-2"', execution_name="approve-o-2").unwrap())
     return path
 
 
@@ -179,7 +179,7 @@ def _digest(path: Path) -> str:
 def _older_store(path: Path) -> None:
     with LocalBackend(str(path)) as backend:
         backend.register("approval", approval)
-        backend.start("approval", '"o-3"')
+        backend.start("approval", '"o-3"').unwrap()
     conn = sqlite3.connect(path)  # one row per operation, as a version before operation runs wrote
     conn.execute("DROP TABLE operation_runs")
     conn.execute("CREATE TABLE operations (execution INTEGER, position INTEGER, data TEXT)")
@@ -233,7 +233,7 @@ def test_html_puts_payloads_in_as_data_never_as_markup(tmp_path: Path, capsys: p
     db = tmp_path / "runs.db"
     with LocalBackend(str(db)) as backend:
         backend.register("markup", markup)
-        backend.run_until_settled(backend.start("markup", json.dumps(nasty), execution_name="m-1"))
+        backend.run_until_settled(backend.start("markup", json.dumps(nasty), execution_name="m-1").unwrap())
     page = tmp_path / "m.html"
     assert _run(capsys, "history", "m-1", "--db", str(db), "--html", str(page))[0] == 0
     text = page.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.clock import RealClock, SkippingClock
-from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, Store
+from lambda_durable.local.engine.store import SCHEMA_VERSION, ChangeSet, ExecutionRecord, Store, StoreVersionError
 from lambda_durable.wire import Event, EventType, ExecutionStatus, Operation, OperationStatus, OperationType
 
 
@@ -129,6 +129,41 @@ def test_a_file_from_before_integer_keys_is_migrated(tmp_path: Path) -> None:
     store.apply(ChangeSet("arn-1", events=(second,)))
     store.close()
     assert Store(path).events("arn-1") == [event, second]
+    assert _version(path) == SCHEMA_VERSION
+
+
+def _version(path: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_new_file_records_its_layout_version_and_is_not_migrated_again(tmp_path: Path) -> None:
+    path = str(tmp_path / "new.db")
+    Store(path).close()
+    assert _version(path) == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (marker INTEGER)")  # the shape of layout 2, were it still read by shape
+    conn.commit()
+    conn.close()
+    again = Store(path)
+    again.apply(ChangeSet("arn-1", execution=_record(), events=_events(1, 1)))
+    assert again.events("arn-1") == list(_events(1, 1))
+    again.close()
+
+
+def test_a_file_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = str(tmp_path / "newer.db")
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreVersionError, match=f"layout {SCHEMA_VERSION + 1}"):
+        Store(path)
+    assert _version(path) == SCHEMA_VERSION + 1
 
 
 def _events(first: int, last: int) -> tuple[Event, ...]:
@@ -168,6 +203,8 @@ def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
     path = str(tmp_path / "v2.db")
     key = _stored_execution(path)
     conn = sqlite3.connect(path)  # the v2 layout: event_runs did not exist, events held one row each
+    conn.execute("PRAGMA user_version = 0")  # files of that time kept no version
+    _operations_table(conn)  # as in the v3 layout
     conn.execute("DROP TABLE event_runs")
     conn.execute(
         "CREATE TABLE events (execution INTEGER NOT NULL, event_id INTEGER NOT NULL, event_type TEXT NOT NULL,"
@@ -183,6 +220,7 @@ def test_a_file_with_one_row_per_event_is_migrated(tmp_path: Path) -> None:
     assert [e.event_id for e in again.events("arn-1")] == [1, 2, 3, 4]
     tables = {r[0] for r in again._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "events" not in tables
+    assert _version(path) == SCHEMA_VERSION
 
 
 def _step_op(op_id: str, status: OperationStatus) -> Operation:
@@ -208,17 +246,23 @@ def test_operations_read_back_in_creation_order_as_their_latest_run_left_them(tm
     assert again.operations("arn-2") == []
 
 
-def test_a_file_with_one_row_per_operation_is_migrated(tmp_path: Path) -> None:
-    path = str(tmp_path / "v3.db")
-    key = _stored_execution(path)
-    ops = [_step_op("a", OperationStatus.SUCCEEDED), _step_op("b", OperationStatus.STARTED)]
-    conn = sqlite3.connect(path)  # the v3 layout: one row per operation, replaced in place
+def _operations_table(conn: sqlite3.Connection) -> None:
+    """The v2 and v3 layouts' operations: one row each, replaced in place."""
     conn.execute("DROP TABLE operation_runs")
     conn.execute(
         "CREATE TABLE operations (execution INTEGER NOT NULL, position INTEGER NOT NULL, op_id TEXT NOT NULL,"
         " type TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (execution, position))"
         " WITHOUT ROWID"
     )
+
+
+def test_a_file_with_one_row_per_operation_is_migrated(tmp_path: Path) -> None:
+    path = str(tmp_path / "v3.db")
+    key = _stored_execution(path)
+    ops = [_step_op("a", OperationStatus.SUCCEEDED), _step_op("b", OperationStatus.STARTED)]
+    conn = sqlite3.connect(path)  # the v3 layout: one row per operation, replaced in place
+    conn.execute("PRAGMA user_version = 0")  # files of that time kept no version
+    _operations_table(conn)
     for position, op in enumerate(ops):
         conn.execute(
             "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?)",
@@ -232,3 +276,4 @@ def test_a_file_with_one_row_per_operation_is_migrated(tmp_path: Path) -> None:
     assert again.operations("arn-1") == [ops[0], _step_op("b", OperationStatus.SUCCEEDED)]
     tables = {r[0] for r in again._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "operations" not in tables
+    assert _version(path) == SCHEMA_VERSION

@@ -66,7 +66,7 @@ def _reference(model: object) -> str:
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_dumps_matches_the_iso_converter(cls: type[Any], data: st.DataObject) -> None:
     model = data.draw(_models(cls))
@@ -75,7 +75,7 @@ def test_dumps_matches_the_iso_converter(cls: type[Any], data: st.DataObject) ->
 
 
 @pytest.mark.parametrize("cls", [Operation, Event, InvocationInput], ids=lambda c: c.__name__)
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_invocation_size_is_the_length_of_the_invocation_json(cls: type[Any], data: st.DataObject) -> None:
     model = data.draw(_models(cls))
@@ -91,7 +91,7 @@ def test_the_remembered_timestamp_is_the_same_object_only() -> None:
     assert codec.dumps(second) == _reference(second) != codec.dumps(first)
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=_models(Event))
 def test_a_staged_event_is_written_and_built_as_the_event_it_stands_for(event: Event) -> None:
     staged = PendingEvent(*attrs.astuple(event, recurse=False))
@@ -100,7 +100,7 @@ def test_a_staged_event_is_written_and_built_as_the_event_it_stands_for(event: E
     assert codec.dumps_all([staged, staged]) == f"[{_reference(event)},{_reference(event)}]"
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     event=_models(Event),
     payload=st.one_of(st.none(), st.text(max_size=20)),

@@ -120,7 +120,7 @@ def test_a_hook_answers_after_the_creating_invocation_completed() -> None:
         backend_ref.append(backend)
         backend.register("fn", waits_for_callback(timeout=30))
         backend.on_callback_started(answer)
-        outcome = backend.run_until_settled(backend.start("fn", "null"))
+        outcome = backend.run_until_settled(backend.start("fn", "null").unwrap())
     assert outcome.status is ExecutionStatus.SUCCEEDED and outcome.result == '{"approved": true}'
     info, history_then = seen[0]
     assert info.op_id == "cb" and info.name == "approval" and info.timeout == 30 and info.heartbeat_timeout is None
@@ -157,14 +157,14 @@ def test_an_unanswered_callback_times_out_on_the_skipping_clock() -> None:
 def test_a_callback_without_timers_never_hangs_the_run() -> None:
     with LocalBackend(execution_timeout=60) as backend:
         backend.register("fn", waits_for_callback())
-        outcome = backend.run_until_settled(backend.start("fn", "null"))
+        outcome = backend.run_until_settled(backend.start("fn", "null").unwrap())
     assert outcome.status is ExecutionStatus.TIMED_OUT
 
 
 def test_run_until_suspended_stops_on_an_open_callback_and_resumes_after_the_answer() -> None:
     with LocalBackend() as backend:
         backend.register("fn", waits_for_callback(timeout=60))
-        arn = backend.start("fn", "null")
+        arn = backend.start("fn", "null").unwrap()
         outcome = backend.run_until_suspended(arn)
         assert outcome.status is ExecutionStatus.RUNNING
         [open_callback] = backend.open_callbacks(arn)
@@ -176,7 +176,7 @@ def test_run_until_suspended_stops_on_an_open_callback_and_resumes_after_the_ans
 def test_stepwise_driving_for_the_conformance_runner() -> None:
     with LocalBackend() as backend:
         backend.register("fn", waits_for_callback(heartbeat=5))
-        arn = backend.start("fn", "null")
+        arn = backend.start("fn", "null").unwrap()
         assert backend.run_until_idle(arn).status is ExecutionStatus.RUNNING
         [open_callback] = backend.open_callbacks(arn)
         assert backend.advance_clock(arn, 4)
@@ -210,7 +210,7 @@ def test_a_durable_target_runs_as_a_child_execution() -> None:
     with LocalBackend() as backend:
         backend.register("parent", invokes("arn:aws:lambda:us-east-1:123456789012:function:echo:$LATEST"))
         backend.register("echo", echo)
-        arn = backend.start("parent", '"hello"')
+        arn = backend.start("parent", '"hello"').unwrap()
         outcome = backend.run_until_settled(arn)
         events = _events(backend, arn)
         child_arn = events[1]["ChainedInvokeStartedDetails"]["DurableExecutionArn"]
@@ -240,7 +240,7 @@ def test_a_failing_durable_target_fails_the_invoke() -> None:
     with LocalBackend() as backend:
         backend.register("parent", invokes("child"))
         backend.register("child", fails_durably, durable=True)
-        outcome = backend.run_until_settled(backend.start("parent", "null"))
+        outcome = backend.run_until_settled(backend.start("parent", "null").unwrap())
     failed = PYTHON.encode(outcome.events[3])
     assert failed["EventType"] == "ChainedInvokeFailed"
     assert failed["ChainedInvokeFailedDetails"]["Error"]["Payload"] == {
@@ -254,7 +254,7 @@ def test_a_timed_out_child_times_the_invoke_out() -> None:
     with LocalBackend() as backend:
         backend.register("parent", invokes("slow"))
         backend.register("slow", waits_long, durable=True, execution_timeout=10)
-        outcome = backend.run_until_settled(backend.start("parent", "null"))
+        outcome = backend.run_until_settled(backend.start("parent", "null").unwrap())
     assert kinds(outcome.events)[3] == "ChainedInvokeTimedOut"
     assert outcome.status is ExecutionStatus.FAILED
     assert outcome.error is not None and "timed out" in (outcome.error.error_message or "")
@@ -289,7 +289,7 @@ def test_a_raising_plain_target_fails_the_invoke() -> None:
 def test_an_unknown_target_fails_the_invoke_in_the_start_response() -> None:
     with LocalBackend() as backend:
         backend.register("parent", invokes("nowhere"))
-        arn = backend.start("parent", "null")
+        arn = backend.start("parent", "null").unwrap()
         outcome = backend.run_until_settled(arn)
     assert outcome.status is ExecutionStatus.FAILED
     events = [PYTHON.encode(e) for e in outcome.events]
@@ -314,7 +314,7 @@ def test_a_callback_in_a_child_is_answered_by_the_hook() -> None:
         backend.register("parent", invokes("approver"))
         backend.register("approver", waits_for_callback(), durable=True)
         backend.on_callback_started(answer)
-        outcome = backend.run_until_settled(backend.start("parent", "null"))
+        outcome = backend.run_until_settled(backend.start("parent", "null").unwrap())
     assert outcome.result == '"from outside"'
 
 
@@ -364,7 +364,7 @@ def test_an_answer_from_another_thread_during_the_invocation_reinvokes_after_it(
             return _finish(session, "cb", "CallbackDetails")
 
         backend.register("fn", handler)
-        outcome = backend.run_until_settled(backend.start("fn", "null"))
+        outcome = backend.run_until_settled(backend.start("fn", "null").unwrap())
     assert outcome.result == '"fast"'
     assert kinds(outcome.events) == [
         "ExecutionStarted",
@@ -381,7 +381,7 @@ def test_a_stopped_child_stops_the_invoke() -> None:
     with LocalBackend() as backend:
         backend.register("parent", invokes("approver"))
         backend.register("approver", waits_for_callback(), durable=True)
-        arn = backend.start("parent", "null")
+        arn = backend.start("parent", "null").unwrap()
         assert backend.run_until_suspended(arn).status is ExecutionStatus.RUNNING
         [waiting] = backend.open_callbacks(arn)
         assert backend.root_execution(waiting.arn) == arn != waiting.arn

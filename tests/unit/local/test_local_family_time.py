@@ -137,10 +137,10 @@ def test_clocks_without_views_are_shared() -> None:
 
 def test_one_executions_skipped_wait_does_not_time_out_anothers_callback(pumped: tuple[LocalBackend, Pump]) -> None:
     backend, pump = pumped
-    b = backend.start("approval", "null")  # 300 s callback timeout, 600 s execution timeout
+    b = backend.start("approval", "null").unwrap()  # 300 s callback timeout, 600 s execution timeout
     pump.watch(b)
     assert _until(lambda: backend.open_callbacks(b))
-    a = backend.start("hour_wait", "null")
+    a = backend.start("hour_wait", "null").unwrap()
     pump.watch(a)
     assert pump.wait_until_done(a, 10)
 
@@ -167,9 +167,9 @@ def test_one_executions_skipped_wait_does_not_time_out_anothers_callback(pumped:
 
 def test_an_executions_own_skipped_wait_still_times_out_its_callback(pumped: tuple[LocalBackend, Pump]) -> None:
     backend, pump = pumped
-    bystander = backend.start("approval", "null")
+    bystander = backend.start("approval", "null").unwrap()
     pump.watch(bystander)
-    arn = backend.start("approval_then_hour", "null")
+    arn = backend.start("approval_then_hour", "null").unwrap()
     pump.watch(arn)
     assert pump.wait_until_done(arn, 10)
     done = backend.describe(arn)
@@ -186,7 +186,7 @@ def test_a_jump_to_a_wait_end_stops_first_at_a_callback_timeout_it_would_pass(
     """The timeout fires at its own moment and re-invokes the handler; the wait ends
     later and re-invokes it again (two re-invocations, as on Lambda), not both at once."""
     backend, pump = pumped
-    arn = backend.start("short_callback_then_long_wait", "null")
+    arn = backend.start("short_callback_then_long_wait", "null").unwrap()
     pump.watch(arn)
     assert pump.wait_until_done(arn, 10)
     done = backend.describe(arn)
@@ -202,10 +202,10 @@ def test_a_jump_to_a_wait_end_stops_first_at_a_callback_timeout_it_would_pass(
 
 def test_a_chained_child_shares_its_parents_time_and_leaves_others_alone(pumped: tuple[LocalBackend, Pump]) -> None:
     backend, pump = pumped
-    bystander = backend.start("approval", "null")
+    bystander = backend.start("approval", "null").unwrap()
     pump.watch(bystander)
     assert _until(lambda: backend.open_callbacks(bystander))
-    parent = backend.start("invokes_hour_wait", "null")
+    parent = backend.start("invokes_hour_wait", "null").unwrap()
     pump.watch(parent)
     assert pump.wait_until_done(parent, 10)
     done = backend.describe(parent)

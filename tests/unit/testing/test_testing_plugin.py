@@ -27,7 +27,7 @@ def test_the_fixture_is_an_empty_in_memory_backend(durable_backend: LocalBackend
 
 def test_each_test_gets_its_own_backend(durable_backend: LocalBackend) -> None:
     durable_backend.register("reminder", reminder)
-    durable_backend.start("reminder", '"bo"')
+    durable_backend.start("reminder", '"bo"').unwrap()
     assert len(durable_backend.executions()) == 1  # the test above saw none
 
 
@@ -37,13 +37,13 @@ def test_a_callback_answered_when_it_starts(durable_backend: LocalBackend) -> No
 
     durable_backend.on_callback_started(answer)
     durable_backend.register("approval", approval)
-    arn = durable_backend.start("approval", '"o-1"')
+    arn = durable_backend.start("approval", '"o-1"').unwrap()
     assert durable_backend.run_until_settled(arn).result_as(str) == Success("o-1: yes")
 
 
 def test_run_to_the_next_suspension_then_advance_the_clock(durable_backend: LocalBackend) -> None:
     durable_backend.register("reminder", reminder)
-    arn = durable_backend.start("reminder", '"ana"')
+    arn = durable_backend.start("reminder", '"ana"').unwrap()
     assert durable_backend.run_until_idle(arn).status is ExecutionStatus.RUNNING
     assert durable_backend.advance_clock(arn, 3600)
     assert durable_backend.run_until_idle(arn).result == '"remind ana"'

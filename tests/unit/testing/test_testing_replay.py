@@ -24,7 +24,7 @@ def _in_flight(handler: DurableHandler[Any, Any]) -> list[Event]:
     """The history of an execution waiting (on a one-hour wait) in its child context."""
     with LocalBackend() as backend:
         backend.register("w", handler)
-        arn = backend.start("w", '"o-1"')
+        arn = backend.start("w", '"o-1"').unwrap()
         backend.run_until_idle(arn)
         return backend.history(arn)
 
@@ -119,7 +119,7 @@ def test_a_step_in_flight_is_not_run_again() -> None:
 def test_a_changed_map_item_of_a_running_map() -> None:
     with LocalBackend() as backend:
         backend.register("w", h.fan_out_waiting)
-        arn = backend.start("w", '"o-1"')
+        arn = backend.start("w", '"o-1"').unwrap()
         backend.run_until_idle(arn)
         history = backend.history(arn)
     assert replay(h.fan_out_waiting, history).map(lambda r: r.end) == Success(ReplayEnd.SUSPENDED)

@@ -89,7 +89,10 @@ def main(argv: Sequence[str]) -> int:
         backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
         if not args.json:
             backend.add_listener(print_event)
-        arn = backend.start(name, json.dumps(payload_value))
+        started = backend.start(name, json.dumps(payload_value))
+        if not is_successful(started):
+            return usage_error(_PROG, f"the execution did not start: {started.failure()}")
+        arn = started.unwrap()
         if not args.json:
             print(f"execution {arn}", flush=True)
         outcome = backend.run_until_suspended(arn)

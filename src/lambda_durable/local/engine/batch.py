@@ -12,7 +12,7 @@ from datetime import datetime
 
 from returns.result import Failure, Result, Success
 
-from lambda_durable.local.engine.members import OT, A
+from lambda_durable.local.engine.members import Actions, OpTypes
 from lambda_durable.local.engine.transitions import Transition, apply_update
 from lambda_durable.wire import Operation, OperationUpdate
 
@@ -20,7 +20,7 @@ Lookup = Callable[[str], Operation | None]
 
 
 def _batch_level(updates: Sequence[OperationUpdate]) -> str | None:
-    executions = [i for i, u in enumerate(updates) if u.type is OT.EXECUTION]
+    executions = [i for i, u in enumerate(updates) if u.type is OpTypes.EXECUTION]
     if len(executions) > 1:
         return "Cannot checkpoint multiple EXECUTION updates."
     if executions and executions[0] != len(updates) - 1:
@@ -31,10 +31,10 @@ def _batch_level(updates: Sequence[OperationUpdate]) -> str | None:
 def _duplicate_allowed(first: OperationUpdate, update: OperationUpdate) -> bool:
     """Only a STEP/CONTEXT START followed by one non-START of the same op is legal."""
     return (
-        first.action is A.START
-        and update.action is not A.START
+        first.action is Actions.START
+        and update.action is not Actions.START
         and update.type is first.type
-        and update.type in (OT.STEP, OT.CONTEXT)
+        and update.type in (OpTypes.STEP, OpTypes.CONTEXT)
     )
 
 
@@ -60,10 +60,10 @@ def plan_batch(
         parent_id = update.parent_id
         if parent_id is not None:
             parent = overlay.get(parent_id) or lookup(parent_id)
-            if parent is None or parent.type is not OT.CONTEXT:
+            if parent is None or parent.type is not OpTypes.CONTEXT:
                 return Failure("Invalid parent operation id.")
         existing = None
-        if update.type is not OT.EXECUTION:
+        if update.type is not OpTypes.EXECUTION:
             existing = overlay.get(op_id) or lookup(op_id)  # an Operation is never falsy
         transition = apply_update(update, existing, now)
         if isinstance(transition, str):

@@ -3,7 +3,8 @@
 The callback APIs (answers, heartbeats, the timers they race with) and chained invokes
 (resolving the target, the child execution or plain call, the outcome flowing back),
 as a mixin of ``LocalService``: every method runs under the service lock and changes
-state only through ``Tx``/``_commit``, like the rest of the service. Each completion
+state only through ``Tx``/``_commit``, like the rest of the service: a write that fails
+changes nothing and is answered as a ``ServiceError``. Each completion
 adds its op to ``UpdatedOperationIds`` and asks for a re-invocation, also while an
 invocation runs (the event is appended at once and delivered in the next checkpoint
 response; the re-invocation follows the running invocation's PENDING).
@@ -12,6 +13,7 @@ response; the re-invocation follows the running invocation's PENDING).
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -25,7 +27,13 @@ from lambda_durable.local.engine.live import Live, Tx
 from lambda_durable.local.engine.service_errors import callback_timed_out, invalid, unknown_callback
 from lambda_durable.local.engine.store import ExecutionRecord, Store
 from lambda_durable.local.engine.targets import ChainedRecord, Resolver, synthetic_arn
-from lambda_durable.local.engine.transitions import Transition, callback_timing, complete_callback, complete_chained
+from lambda_durable.local.engine.transitions import (
+    Completion,
+    Transition,
+    callback_timing,
+    complete_callback,
+    complete_chained,
+)
 from lambda_durable.wire import (
     ErrorObject,
     EventDetails,
@@ -36,6 +44,9 @@ from lambda_durable.wire import (
     OperationType,
     OperationUpdate,
 )
+
+_CANCELLED = ErrorObject(error_message="The invoking operation was cancelled.")
+"""The error of a child execution stopped because its invoke was cancelled."""
 
 _CHILD_OUTCOME = {
     ExecutionStatus.SUCCEEDED: OperationStatus.SUCCEEDED,
@@ -52,25 +63,21 @@ class ServiceCore(Protocol):
     resolver: Resolver
     _lock: threading.RLock
 
-    def _load(self, arn: str) -> Live | None: ...
+    def _load(self, arn: str) -> Result[Live, ServiceError]: ...
 
     def _running(self, arn: str) -> Live | None: ...
 
-    def _commit(self, tx: Tx) -> Result[None, ServiceError]: ...
+    def _commit(self, tx: Tx, *linked: Tx) -> Result[None, ServiceError]: ...
 
-    def _time_out(self, live: Live) -> None: ...
+    def _time_out(self, live: Live) -> Result[None, ServiceError]: ...
+
+    def _terminate(self, tx: Tx, completion: Completion, now: datetime) -> None: ...
 
     def _now(self, live: Live) -> datetime: ...
 
-    def start_execution(
-        self,
-        function_name: str,
-        payload: str | None,
-        *,
-        execution_name: str | None = None,
-        timeout_seconds: int | None = None,
-        parent: str | None = None,
-    ) -> Result[str, ServiceError]: ...
+    def _stage_start(
+        self, function_name: str, payload: str | None, name: str | None, timeout: int | None, parent: str | None
+    ) -> Result[Tx, ServiceError]: ...
 
     def _external_change(self, tx: Tx, transition: Transition, now: datetime) -> None: ...
 
@@ -81,7 +88,7 @@ class ServiceCore(Protocol):
     ) -> Result[None, ServiceError]: ...
 
     def _start_target(
-        self, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime
+        self, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime, linked: list[Tx]
     ) -> list[Transition]: ...
 
 
@@ -91,9 +98,10 @@ class ExternalOps:
     # --- checkpoint side: what START/CANCEL of these types add ---------------------------
 
     def _service_side(
-        self: ServiceCore, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime, stops: list[str]
+        self: ServiceCore, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime, linked: list[Tx]
     ) -> list[Transition]:
-        """What the service adds to an accepted update: callback timers, chained targets."""
+        """What the service adds to an accepted update: callback timers, chained targets.
+        A child execution started or stopped goes to ``linked``, to be written with ``tx``."""
         op = transition.op
         if op is None or update.action not in (OperationAction.START, OperationAction.CANCEL):
             return [transition]
@@ -107,13 +115,16 @@ class ExternalOps:
             return [transition]
         if update.action is OperationAction.CANCEL:
             record = tx.live.chained.get(op.id)
-            if record is not None and record.durable:
-                stops.append(record.child_arn)
+            child = self._running(record.child_arn) if record is not None and record.durable else None
+            if child is not None:
+                stop = Tx(child)
+                self._terminate(stop, Completion(ExecutionStatus.STOPPED, error=_CANCELLED), now)
+                linked.append(stop)
             return [transition]
-        return self._start_target(tx, update, transition, now)
+        return self._start_target(tx, update, transition, now, linked)
 
     def _start_target(
-        self: ServiceCore, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime
+        self: ServiceCore, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime, linked: list[Tx]
     ) -> list[Transition]:
         """Resolve ``FunctionName``: a durable target becomes a child execution, a plain
         one waits to be called; an unknown one fails the invoke at once (EMULATOR.md §4.5)."""
@@ -129,11 +140,11 @@ class ExternalOps:
                 error_message=f"Function not found: {reference} (register it with the local backend)",
             )
         elif target.durable:
-            started = self.start_execution(
-                target.name, update.payload, timeout_seconds=target.execution_timeout, parent=tx.live.record.arn
-            )
+            started = self._stage_start(target.name, update.payload, None, target.execution_timeout, tx.live.record.arn)
             if is_successful(started):
-                child_arn = started.unwrap()
+                child = started.unwrap()
+                linked.append(child)
+                child_arn = child.live.record.arn
             else:
                 failure = started.failure()
                 error = ErrorObject(error_type=failure.code, error_message=failure.message)
@@ -144,7 +155,12 @@ class ExternalOps:
             return [started_event, complete_chained(op, OperationStatus.FAILED, now, error=error)]
         assert target is not None
         tx.chained[op.id] = ChainedRecord(
-            tx.live.record.arn, op.id, target.name, child_arn, target.durable, update.payload
+            arn=tx.live.record.arn,
+            op_id=op.id,
+            function_name=target.name,
+            child_arn=child_arn,
+            durable=target.durable,
+            payload=update.payload,
         )
         return [started_event]
 
@@ -156,8 +172,8 @@ class ExternalOps:
         assert transition.op is not None and transition.event_type is not None
         tx.put(transition.op)
         tx.event(transition.event_type, now, transition.details, transition.op)
-        tx.live.updated_ids[transition.op.id] = None
-        tx.live.reinvoke = True
+        tx.updated_ids.append(transition.op.id)
+        tx.reinvoke = True
 
     def _open_callback(
         self: ServiceCore, callback_id: str
@@ -166,12 +182,15 @@ class ExternalOps:
         record = self.store.callback(callback_id)
         if record is None:
             return Failure(unknown_callback(callback_id))
-        live = self._load(record.arn)
-        if live is None:
-            return Failure(unknown_callback(callback_id))
+        loaded = self._load(record.arn)
+        if not is_successful(loaded):
+            return Failure(loaded.failure())
+        live = loaded.unwrap()
         now = self._now(live)
         if live.running and live.completion is None and now >= live.deadline:
-            self._time_out(live)
+            timed_out = self._time_out(live)
+            if not is_successful(timed_out):
+                return Failure(timed_out.failure())
         if not live.running or live.completion is not None:
             return Failure(invalid(f"Callback {callback_id[:64]} belongs to an execution that has ended."))
         op = live.ops.get(record.op_id)
@@ -180,7 +199,9 @@ class ExternalOps:
             tx = Tx(live)
             expired = complete_callback(op, OperationStatus.TIMED_OUT, now, error=record.expiry(now))
             self._external_change(tx, expired, now)
-            self._commit(tx)
+            committed = self._commit(tx)
+            if not is_successful(committed):
+                return Failure(committed.failure())
             op = live.ops.get(record.op_id)
         if op is None:
             return Failure(unknown_callback(callback_id))
@@ -286,18 +307,21 @@ class ExternalOps:
             self._external_change(tx, done, now)
             return self._commit(tx)
 
-    def _child_ended(self: ServiceCore, record: ExecutionRecord) -> None:
-        """A child execution reached a terminal status: its invoke takes that outcome."""
+    def _child_ended(self: ServiceCore, record: ExecutionRecord, involved: Collection[str]) -> Tx | None:
+        """A child execution reaches a terminal status (``record``): the parent's invoke
+        takes that outcome, staged to be written with the child's end. None if no
+        running parent waits on it, or the parent's own transition (in ``involved``)
+        already settles the invoke."""
         link = self.store.chained_by_child(record.arn)
-        if link is None:
-            return
+        if link is None or link.arn in involved:
+            return None
         parent = self._running(link.arn)
         op = parent.ops.get(link.op_id) if parent is not None else None
         if parent is None or op is None or op.status is not OperationStatus.STARTED:
-            return
+            return None
         now = self._now(parent)
         status = _CHILD_OUTCOME[record.status]
         done = complete_chained(op, status, now, result=record.result, error=record.error)
         tx = Tx(parent)
         self._external_change(tx, done, now)
-        self._commit(tx)
+        return tx

@@ -49,8 +49,8 @@ class PendingEvent(NamedTuple):
         if isinstance(details, ResultDetails):
             details = details.details()
         return Event(
-            self.event_type, self.event_id, self.event_timestamp, details,
-            self.id, self.name, self.parent_id, self.sub_type,
+            event_type=self.event_type, event_id=self.event_id, event_timestamp=self.event_timestamp,
+            details=details, id=self.id, name=self.name, parent_id=self.parent_id, sub_type=self.sub_type,
         )  # fmt: skip
 
 

@@ -3,7 +3,10 @@
 ``Live`` mirrors what the store holds for an execution plus the indexes the service
 needs in O(1) (timers, ready steps, the checkpoint delta); ``Tx`` collects one
 transition's changes with their positions and EventIds, to be written in one
-transaction and only then merged into ``Live``.
+transaction and only then merged into ``Live`` (``Tx.merge``): the working-state
+effects that have no row (an invocation wanted, an op to report as updated, the
+indexes dropped by a terminal status) are staged too, so a write that fails leaves
+``Live`` exactly as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from attrs import define, field
 
 from lambda_durable.local.engine.callbacks import CallbackRecord
 from lambda_durable.local.engine.history import History, PendingEvent, ResultDetails
-from lambda_durable.local.engine.members import OT, S
+from lambda_durable.local.engine.members import OpTypes, Statuses
 from lambda_durable.local.engine.store import ChangeSet, ExecutionRecord, InvocationRecord
 from lambda_durable.local.engine.targets import ChainedRecord
 from lambda_durable.local.engine.transitions import Completion
@@ -65,20 +68,20 @@ class Live:
         self.timers.pop(op.id, None)
         self.ready.discard(op.id)
         self.waiting.discard(op.id)
-        if op.status is S.STARTED and op.type in (OT.CALLBACK, OT.CHAINED_INVOKE):
+        if op.status is Statuses.STARTED and op.type in (OpTypes.CALLBACK, OpTypes.CHAINED_INVOKE):
             self.waiting.add(op.id)
             record = self.callbacks.get(op.id)
             deadline = record.deadline if record is not None else None
             if deadline is not None:
                 self.timers[op.id] = deadline
-        elif op.type is OT.WAIT and op.status is S.STARTED and op.wait_details:
+        elif op.type is OpTypes.WAIT and op.status is Statuses.STARTED and op.wait_details:
             end = op.wait_details.scheduled_end_timestamp
             if end is not None:
                 self.timers[op.id] = end
-        elif op.type is OT.STEP and op.step_details is not None:
-            if op.status is S.PENDING and op.step_details.next_attempt_timestamp is not None:
+        elif op.type is OpTypes.STEP and op.step_details is not None:
+            if op.status is Statuses.PENDING and op.step_details.next_attempt_timestamp is not None:
                 self.timers[op.id] = op.step_details.next_attempt_timestamp
-            elif op.status is S.READY:
+            elif op.status is Statuses.READY:
                 self.ready.add(op.id)
 
 
@@ -97,6 +100,16 @@ class Tx:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.chained: dict[str, ChainedRecord] = {}
         self._new_ops = 0
+        self.updated_ids: list[str] = []
+        """Ops finished without the handler: the next invocation's ``UpdatedOperationIds``."""
+        self.reinvoke = False
+        """The execution wants another invocation (not before ``retry_at``, if set)."""
+        self.retry_at: datetime | None = None
+        self.ends_invocation = False
+        self.creates = False
+        """This transition creates its execution (``Live`` joins the service's once written)."""
+        self.ends_execution = False
+        """A terminal status: timers, ready steps and wanted invocations are dropped."""
 
     def op(self, op_id: str) -> Operation | None:
         staged = self.ops.get(op_id)
@@ -122,14 +135,60 @@ class Tx:
     ) -> None:
         event_id = self._next_event_id + len(self.events)
         if op is None:
-            self.events.append(PendingEvent(event_type, event_id, at, details, None, None, None, None))
+            staged = PendingEvent(
+                event_type=event_type, event_id=event_id, event_timestamp=at, details=details,
+                id=None, name=None, parent_id=None, sub_type=None,
+            )  # fmt: skip
         else:
-            staged = PendingEvent(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type)
-            self.events.append(staged)
+            staged = PendingEvent(
+                event_type=event_type, event_id=event_id, event_timestamp=at, details=details,
+                id=op.id, name=op.name, parent_id=op.parent_id, sub_type=op.sub_type,
+            )  # fmt: skip
+        self.events.append(staged)
 
     @property
     def current_record(self) -> ExecutionRecord:
         return self.record if self.record is not None else self.live.record
+
+    @property
+    def ends_running(self) -> bool:
+        """This transition takes a RUNNING execution to a terminal status."""
+        return self.record is not None and self.record.status is not ExecutionStatus.RUNNING and self.live.running
+
+    def merge(self) -> None:
+        """Apply the staged changes to ``Live``: only once the store has written them."""
+        live = self.live
+        live.callbacks.update(self.callbacks)
+        live.chained.update(self.chained)
+        for op_id in self.callbacks.keys() - self.ops.keys():
+            if op_id in live.ops:
+                live.index(live.ops[op_id])
+        for position, op in self.ops.values():
+            if op.id not in live.positions:
+                live.positions[op.id] = position
+                live.order.append(op.id)
+            live.ops[op.id] = op
+            live.index(op)
+            live.dirty.add(op.id)
+        if self.record is not None:
+            live.record = self.record
+        if self.token_seq is not None:
+            live.token_seq = self.token_seq
+        live.events.extend(self.events)
+        if self.ends_invocation:
+            live.invocation = None
+        if self.updated_ids:
+            live.updated_ids.update(dict.fromkeys(self.updated_ids))
+        if self.reinvoke:
+            live.reinvoke = True
+            if self.retry_at is not None:
+                live.retry_at = self.retry_at
+        if self.ends_execution:
+            live.timers.clear()
+            live.ready.clear()
+            live.reinvoke = False
+            live.retry_at = None
+            live.completion = None
 
     def change_set(self) -> ChangeSet:
         return ChangeSet(

@@ -12,7 +12,7 @@ from typing import Final
 from lambda_durable.wire import OperationAction, OperationStatus, OperationType
 
 
-class A:
+class Actions:
     """``OperationAction`` members."""
 
     START: Final = OperationAction.START
@@ -22,7 +22,7 @@ class A:
     CANCEL: Final = OperationAction.CANCEL
 
 
-class S:
+class Statuses:
     """``OperationStatus`` members."""
 
     STARTED: Final = OperationStatus.STARTED
@@ -35,7 +35,7 @@ class S:
     STOPPED: Final = OperationStatus.STOPPED
 
 
-class OT:
+class OpTypes:
     """``OperationType`` members."""
 
     EXECUTION: Final = OperationType.EXECUTION

@@ -3,7 +3,10 @@
 All calls are serialised by one lock. Each transition is computed first, written to the
 store in one transaction, and only then merged into the in-memory view of the live
 execution (operations by id, timers, the checkpoint delta), so per-update work stays
-proportional to the update and a rejected or failed write changes nothing.
+proportional to the update and a rejected or failed write changes nothing: every
+``_commit`` is checked, and a failed one reaches the caller as its ``ServiceError``
+(``ServiceException``, 500). A transition that ends a chained invoke's child execution
+writes the parent's invoke completion in the same transaction, so the two never disagree.
 Errors are returned as ``ServiceError`` values, never raised. What reaches an execution
 from outside its handler (callback APIs, chained invokes) is the ``ExternalOps`` mixin.
 """
@@ -182,13 +185,16 @@ class LocalService(ExternalOps):
 
     # --- loading and committing ---------------------------------------------------
 
-    def _load(self, arn: str) -> Live | None:
+    def _load(self, arn: str) -> Result[Live, ServiceError]:
+        """The working state of ``arn``, read from the store the first time. An
+        invocation a previous process left open is closed as failed; if that write
+        fails, nothing is kept and the next call tries again."""
         live = self._live.get(arn)
         if live is not None:
-            return live
+            return Success(live)
         record = self.store.execution(arn)
         if record is None:
-            return None
+            return Failure(not_found(arn))
         ops = self.store.operations(arn)
         live = Live(
             record=record,
@@ -203,53 +209,65 @@ class LocalService(ExternalOps):
         for op in ops:
             live.index(op)
         live.reinvoke = live.running
-        self._live[arn] = live
         if live.running:
-            self._close_abandoned_invocation(live)
-        return live
+            invocations = self.store.invocations(arn)
+            if invocations and invocations[-1].end is None:
+                closed = self._close_abandoned_invocation(live, invocations[-1])
+                if not is_successful(closed):
+                    return Failure(closed.failure())
+        self._live[arn] = live
+        return Success(live)
 
     def _running(self, arn: str) -> Live | None:
-        """The live state of a RUNNING execution, without loading finished ones."""
+        """The live state of a RUNNING execution, without loading finished ones. None
+        also while loading fails (see ``_load``): these callers have no error to answer."""
         live = self._live.get(arn)
         if live is not None:
             return live if live.running else None
         record = self.store.execution(arn)
         if record is None or record.status is not ExecutionStatus.RUNNING:
             return None
-        return self._load(arn)
+        return self._load(arn).value_or(None)
 
-    def _close_abandoned_invocation(self, live: Live) -> None:
+    def _close_abandoned_invocation(self, live: Live, invocation: InvocationRecord) -> Result[None, ServiceError]:
         """An invocation left open by a previous process failed when that process ended."""
-        invocations = self.store.invocations(live.record.arn)
-        if invocations and invocations[-1].end is None:
-            live.invocation = invocations[-1]
-            error = ErrorObject(error_type="Runtime.ExitError", error_message="The local backend stopped.")
-            self._finish(live, live.invocation.number, Failure(error))
+        live.invocation = invocation
+        error = ErrorObject(error_type="Runtime.ExitError", error_message="The local backend stopped.")
+        return self._finish(live, invocation.number, Failure(error))
 
-    def _commit(self, tx: Tx) -> Result[None, ServiceError]:
+    def _commit(self, tx: Tx, *linked: Tx) -> Result[None, ServiceError]:
+        """Write ``tx`` (and ``linked``: other executions' side of the same change) in one
+        store transaction, then merge them into the working state; a failed write
+        changes nothing and is answered as a ``ServiceException``."""
+        txs = [tx, *linked]
+        self._stage_parent_completions(txs)
         try:
-            self.store.apply(tx.change_set())
+            self.store.apply(*[each.change_set() for each in txs])
         except sqlite3.Error as exc:
+            for each in txs:
+                if each.creates:  # a start that did not happen
+                    self._roots.pop(each.live.record.arn, None)
             return Failure(ServiceError("ServiceException", f"store write failed: {exc}", 500))
+        for each in txs:
+            self._merge(each)
+        return Success(None)
+
+    def _stage_parent_completions(self, txs: list[Tx]) -> None:
+        """For each transition that ends a chained invoke's child execution, stage the
+        parent's invoke completion (unless the parent's own transition is among them)."""
+        for each in txs:
+            if each.ends_running:
+                involved = {t.live.record.arn for t in txs}
+                parent = self._child_ended(each.current_record, involved)
+                if parent is not None:
+                    txs.append(parent)
+
+    def _merge(self, tx: Tx) -> None:
         live = tx.live
-        was_running = live.running
-        live.callbacks.update(tx.callbacks)
-        live.chained.update(tx.chained)
-        for op_id in tx.callbacks.keys() - tx.ops.keys():
-            if op_id in live.ops:
-                live.index(live.ops[op_id])
-        for position, op in tx.ops.values():
-            if op.id not in live.positions:
-                live.positions[op.id] = position
-                live.order.append(op.id)
-            live.ops[op.id] = op
-            live.index(op)
-            live.dirty.add(op.id)
-        if tx.record is not None:
-            live.record = tx.record
-        if tx.token_seq is not None:
-            live.token_seq = tx.token_seq
-        live.events.extend(tx.events)
+        tx.merge()
+        if tx.creates:
+            self._live[live.record.arn] = live
+            live.dirty.clear()
         listeners_of = self._listeners_of
         if listeners_of:
             for staged in tx.events:
@@ -260,9 +278,6 @@ class LocalService(ExternalOps):
                         listener(live.record.arn, event)
         if not live.running and live.invocation is None:
             self._retire(live.record.arn)
-        if was_running and not live.running:
-            self._child_ended(live.record)
-        return Success(None)
 
     def _retire(self, arn: str) -> None:
         """Keep a few finished executions warm for ``describe``; forget older ones."""
@@ -283,70 +298,74 @@ class LocalService(ExternalOps):
         *,
         execution_name: str | None = None,
         timeout_seconds: int | None = None,
-        parent: str | None = None,
     ) -> Result[str, ServiceError]:
-        """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1).
+        """Create the execution, its EXECUTION op and ``ExecutionStarted`` (EventId 1)."""
+        with self._lock:
+            staged = self._stage_start(function_name, payload, execution_name, timeout_seconds, None)
+            if not is_successful(staged):
+                return Failure(staged.failure())
+            tx = staged.unwrap()
+            return self._commit(tx).map(lambda _: tx.live.record.arn)
 
-        ``parent``: the execution whose chained invoke starts this one; the child joins
-        the parent's family and so starts at the parent's current time."""
+    def _stage_start(
+        self, function_name: str, payload: str | None, name: str | None, timeout: int | None, parent: str | None
+    ) -> Result[Tx, ServiceError]:
+        """The transition that creates an execution, for ``_commit`` (which also makes it
+        live). ``parent``: the execution whose chained invoke starts this one; the child
+        joins the parent's family and so starts at the parent's current time."""
         execution_id = str(uuid.uuid4())
-        name = execution_name if execution_name is not None else execution_id
+        name = name if name is not None else execution_id
         if not _NAME.fullmatch(name):
             return Failure(invalid(f"Invalid execution name {name!r}: 1-64 characters of [a-zA-Z0-9-_]"))
         if not _FUNCTION.fullmatch(function_name):
             return Failure(invalid(f"Invalid function name {function_name!r}: 1-64 characters of [a-zA-Z0-9-_]"))
-        with self._lock:
-            if self.store.execution_named(function_name, name) is not None:
-                return Failure(
-                    ServiceError(
-                        "DurableExecutionAlreadyStartedException",
-                        f"Durable execution with name {name} already exists",
-                        409,
-                    )
+        if self.store.execution_named(function_name, name) is not None:
+            return Failure(
+                ServiceError(
+                    "DurableExecutionAlreadyStartedException",
+                    f"Durable execution with name {name} already exists",
+                    409,
                 )
-            arn = execution_arn(function_name, name, execution_id)
-            self._roots[arn] = self.family_root(parent) if parent is not None else arn
-            now = self.clock_of(arn).now()
-            timeout = timeout_seconds if timeout_seconds is not None else self.execution_timeout
-            record = ExecutionRecord(
-                arn=arn,
-                execution_id=execution_id,
-                name=name,
-                function_name=function_name,
-                input_payload=payload,
-                timeout_seconds=timeout,
-                start=now,
             )
-            live = Live(record=record, ops={}, positions={}, order=[], events=History(), token_seq=0, reinvoke=True)
-            tx = Tx(live)
-            tx.record = record
-            op = Operation(
-                id=execution_id,
-                type=OperationType.EXECUTION,
-                status=OperationStatus.STARTED,
-                start_timestamp=now,
-                name=name,
-                execution_details=ExecutionDetails(input_payload=payload),
-            )
-            tx.put(op)
-            details = EventDetails(input=EventInput(payload=payload, truncated=False), execution_timeout=timeout)
-            tx.event(EventType.EXECUTION_STARTED, now, details, op)
-            self._live[arn] = live
-            committed = self._commit(tx)
-            if not is_successful(committed):
-                self._live.pop(arn, None)
-                return Failure(committed.failure())
-            live.dirty.clear()
-            return Success(arn)
+        arn = execution_arn(function_name, name, execution_id)
+        self._roots[arn] = self.family_root(parent) if parent is not None else arn  # dropped if not written
+        now = self.clock_of(arn).now()
+        timeout = timeout if timeout is not None else self.execution_timeout
+        record = ExecutionRecord(
+            arn=arn,
+            execution_id=execution_id,
+            name=name,
+            function_name=function_name,
+            input_payload=payload,
+            timeout_seconds=timeout,
+            start=now,
+        )
+        live = Live(record=record, ops={}, positions={}, order=[], events=History(), token_seq=0, reinvoke=True)
+        tx = Tx(live)
+        tx.creates = True
+        tx.record = record
+        op = Operation(
+            id=execution_id,
+            type=OperationType.EXECUTION,
+            status=OperationStatus.STARTED,
+            start_timestamp=now,
+            name=name,
+            execution_details=ExecutionDetails(input_payload=payload),
+        )
+        tx.put(op)
+        details = EventDetails(input=EventInput(payload=payload, truncated=False), execution_timeout=timeout)
+        tx.event(EventType.EXECUTION_STARTED, now, details, op)
+        return Success(tx)
 
     # --- invocations ------------------------------------------------------------------
 
     def begin_invocation(self, arn: str) -> Result[InvocationTicket, ServiceError]:
         """Open the next invocation: a fresh token (older ones die) and the state snapshot."""
         with self._lock:
-            live = self._load(arn)
-            if live is None:
-                return Failure(not_found(arn))
+            loaded = self._load(arn)
+            if not is_successful(loaded):
+                return Failure(loaded.failure())
+            live = loaded.unwrap()
             if not live.running:
                 return Failure(invalid(f"Execution is {live.record.status.value}"))
             if live.invocation is not None:
@@ -363,7 +382,7 @@ class LocalService(ExternalOps):
                 return Failure(committed.failure())
             live.invocation = invocation
             live.ready_seen = frozenset(live.ready)
-            token = encode_token(TokenClaims(live.record.execution_id, number, live.token_seq))
+            token = encode_token(TokenClaims(live.record.execution_id, invocation=number, sequence=live.token_seq))
             event = InvocationInput(
                 durable_execution_arn=arn,
                 checkpoint_token=token,
@@ -374,7 +393,15 @@ class LocalService(ExternalOps):
             live.dirty.clear()
             live.reinvoke = False
             live.retry_at = None
-            return Success(InvocationTicket(arn, live.record.function_name, number, invocation.request_id, event))
+            return Success(
+                InvocationTicket(
+                    arn=arn,
+                    function_name=live.record.function_name,
+                    number=number,
+                    request_id=invocation.request_id,
+                    event=event,
+                )
+            )
 
     @staticmethod
     def _invocation_number(live: Live) -> int:
@@ -394,18 +421,20 @@ class LocalService(ExternalOps):
             ops.append(op)
         return ExecutionStatePage(operations=tuple(ops))
 
-    def finish_invocation(self, ticket: InvocationTicket, outcome: Result[InvocationOutput, ErrorObject]) -> None:
-        """Record ``InvocationCompleted`` and act on the handler's output (EMULATOR.md §2.3)."""
+    def finish_invocation(
+        self, ticket: InvocationTicket, outcome: Result[InvocationOutput, ErrorObject]
+    ) -> Result[None, ServiceError]:
+        """Record ``InvocationCompleted`` and act on the handler's output (EMULATOR.md §2.3).
+        A ticket whose invocation is no longer open changes nothing."""
         with self._lock:
-            live = self._load(ticket.arn)
-            if live is None:
-                return
-            self._finish(live, ticket.number, outcome)
+            return self._load(ticket.arn).bind(lambda live: self._finish(live, ticket.number, outcome))
 
-    def _finish(self, live: Live, number: int, outcome: Result[InvocationOutput, ErrorObject]) -> None:
+    def _finish(
+        self, live: Live, number: int, outcome: Result[InvocationOutput, ErrorObject]
+    ) -> Result[None, ServiceError]:
         invocation = live.invocation
         if invocation is None or invocation.number != number:
-            return
+            return Success(None)
         now = self._now(live)
         verdict = self._judge(live, outcome)
         if isinstance(verdict, ErrorObject):
@@ -421,26 +450,24 @@ class LocalService(ExternalOps):
             error=EventError(payload=error, truncated=False) if error is not None else None,
         )
         tx.event(EventType.INVOCATION_COMPLETED, now, details)
-        live.invocation = None
+        tx.ends_invocation = True
         if live.running:
             record = live.record
             if isinstance(verdict, Completion):
                 self._terminate(tx, verdict, now)
             elif verdict is not None:
                 failures = record.failed_invocations + 1
+                tx.record = attrs.evolve(record, failed_invocations=failures)
                 if failures >= MAX_FAILED_INVOCATIONS:
-                    tx.record = attrs.evolve(record, failed_invocations=failures)
                     self._terminate(tx, Completion(ExecutionStatus.FAILED, error=verdict), now)
                 else:
-                    tx.record = attrs.evolve(record, failed_invocations=failures)
-                    live.reinvoke = True
-                    live.retry_at = now + INVOCATION_RETRY_DELAY
+                    tx.reinvoke = True
+                    tx.retry_at = now + INVOCATION_RETRY_DELAY
             else:
-                if live.ready - live.ready_seen:  # became startable while it ran: go again
-                    live.reinvoke = True
+                tx.reinvoke = bool(live.ready - live.ready_seen)  # became startable while it ran: go again
                 if record.failed_invocations:
                     tx.record = attrs.evolve(record, failed_invocations=0)
-        self._commit(tx)
+        return self._commit(tx)
 
     def _judge(self, live: Live, outcome: Result[InvocationOutput, ErrorObject]) -> Completion | ErrorObject | None:
         """A completion, a failed-invocation error, or None for a valid PENDING."""
@@ -463,6 +490,7 @@ class LocalService(ExternalOps):
         )
 
     def _terminate(self, tx: Tx, completion: Completion, now: datetime) -> None:
+        """Stage the end of the execution: its status, EXECUTION op and closing event."""
         live = tx.live
         tx.record = attrs.evolve(
             tx.current_record,
@@ -480,18 +508,17 @@ class LocalService(ExternalOps):
         else:
             details = EventDetails(error=EventError(payload=completion.error, truncated=False))
         tx.event(_TERMINAL_EVENT[completion.status], now, details, exec_op)
-        live.timers.clear()
-        live.ready.clear()
-        live.reinvoke = False
-        live.retry_at = None
-        live.completion = None
+        tx.ends_execution = True
 
     # --- checkpoint -------------------------------------------------------------------
 
     def _authorise(self, arn: str, token: str) -> Result[Live, ServiceError]:
-        live = self._load(arn)
+        live = self._live.get(arn)
         if live is None:
-            return Failure(not_found(arn))
+            loaded = self._load(arn)
+            if not is_successful(loaded):
+                return loaded
+            live = loaded.unwrap()
         claims = decode_token(token)
         if claims is None or claims.execution_id != live.record.execution_id:
             return Failure(bad_token("the token was not issued for this execution"))
@@ -502,7 +529,9 @@ class LocalService(ExternalOps):
         if claims.sequence != live.token_seq:
             return Failure(bad_token("the token is stale"))
         if self._now(live) >= live.deadline:
-            self._time_out(live)
+            timed_out = self._time_out(live)
+            if not is_successful(timed_out):
+                return Failure(timed_out.failure())
             return Failure(bad_token(f"the execution is {live.record.status.value}"))
         return Success(live)
 
@@ -526,7 +555,7 @@ class LocalService(ExternalOps):
                 return Failure(invalid(planned.failure()))
             tx = Tx(live)
             completion: Completion | None = None
-            stops: list[str] = []
+            linked: list[Tx] = []  # other executions' side of this batch: children started or stopped
             for update, transition in zip(updates, planned.unwrap(), strict=True):
                 op = transition.op
                 if op is None:
@@ -534,7 +563,7 @@ class LocalService(ExternalOps):
                         completion = transition.completion
                     continue
                 staged = (
-                    self._service_side(tx, update, transition, now, stops) if op.type in _OUTSIDE else (transition,)
+                    self._service_side(tx, update, transition, now, linked) if op.type in _OUTSIDE else (transition,)
                 )
                 for extra in staged:
                     if extra.op is not None:
@@ -542,11 +571,9 @@ class LocalService(ExternalOps):
                         if extra.event_type is not None:
                             tx.event(extra.event_type, now, extra.details, extra.op)
             self._fire_due(tx, now, during_invocation=True)
-            committed = self._commit(tx)
+            committed = self._commit(tx, *linked)
             if not is_successful(committed):
                 return Failure(committed.failure())
-            for child_arn in stops:
-                self.stop_execution(child_arn, ErrorObject(error_message="The invoking operation was cancelled."))
             live.token_seq += 1  # durable only per invocation: tokens also name the invocation
             delta = sorted(live.dirty, key=live.positions.__getitem__)
             live.dirty.clear()
@@ -554,7 +581,8 @@ class LocalService(ExternalOps):
             if completion is not None:
                 live.completion = completion
                 return Success(CheckpointOutput(new_execution_state=page))
-            new_token = encode_token(TokenClaims(live.record.execution_id, invocation.number, live.token_seq))
+            claims = TokenClaims(live.record.execution_id, invocation=invocation.number, sequence=live.token_seq)
+            new_token = encode_token(claims)
             return Success(CheckpointOutput(new_execution_state=page, checkpoint_token=new_token))
 
     def get_execution_state(
@@ -610,32 +638,31 @@ class LocalService(ExternalOps):
             else:
                 continue
             if not during_invocation:
-                live.updated_ids[op_id] = None
-                live.reinvoke = True
+                tx.updated_ids.append(op_id)
+                tx.reinvoke = True
 
-    def _time_out(self, live: Live) -> None:
+    def _time_out(self, live: Live) -> Result[None, ServiceError]:
         now = self._now(live)
         tx = Tx(live)
         message = f"Execution timed out after {live.record.timeout_seconds} seconds."
         self._terminate(tx, Completion(ExecutionStatus.TIMED_OUT, error=ErrorObject(error_message=message)), now)
-        self._commit(tx)
+        return self._commit(tx)
 
-    def advance(self, arn: str) -> None:
-        """Fire every due timer (or the execution deadline) at the family's current time."""
+    def advance(self, arn: str) -> Result[None, ServiceError]:
+        """Fire every due timer (or the execution deadline) at the family's current time.
+        Nothing to do (an unknown or finished execution included) is a success."""
         with self._lock:
             live = self._running(arn)
             if live is None or not live.running:
-                return
+                return Success(None)
             now = self._now(live)
             if now >= live.deadline:
-                self._time_out(live)
-                return
-            if live.invocation is not None:
-                return
-            if any(t <= now for t in live.timers.values()):
+                return self._time_out(live)
+            if live.invocation is None and any(t <= now for t in live.timers.values()):
                 tx = Tx(live)
                 self._fire_due(tx, now, during_invocation=False)
-                self._commit(tx)
+                return self._commit(tx)
+            return Success(None)
 
     def wants_invocation(self, arn: str) -> bool:
         with self._lock:
@@ -682,9 +709,10 @@ class LocalService(ExternalOps):
     def stop_execution(self, arn: str, error: ErrorObject | None = None) -> Result[datetime, ServiceError]:
         """StopDurableExecution: STOPPED + ``ExecutionStopped``; idempotent once terminal."""
         with self._lock:
-            live = self._load(arn)
-            if live is None:
-                return Failure(not_found(arn))
+            loaded = self._load(arn)
+            if not is_successful(loaded):
+                return Failure(loaded.failure())
+            live = loaded.unwrap()
             if not live.running:
                 return Success(live.record.end or self._now(live))
             now = self._now(live)
@@ -704,24 +732,19 @@ class LocalService(ExternalOps):
 
     def operations(self, arn: str) -> Result[tuple[Operation, ...], ServiceError]:
         with self._lock:
-            live = self._load(arn)
-            if live is None:
-                return Failure(not_found(arn))
-            return Success(tuple(live.ops[i] for i in live.order))
+            return self._load(arn).map(lambda live: tuple(live.ops[i] for i in live.order))
 
     def history(self, arn: str) -> Result[tuple[Event, ...], ServiceError]:
         with self._lock:
-            live = self._load(arn)
-            if live is None:
-                return Failure(not_found(arn))
-            return Success(live.events.first(len(live.events)))
+            return self._load(arn).map(lambda live: live.events.first(len(live.events)))
 
     def history_view(self, arn: str) -> Result[Callable[[], tuple[Event, ...]], ServiceError]:
         """The history as it stands now, built when first called (later events not included)."""
         with self._lock:
-            live = self._load(arn)
-            if live is None:
-                return Failure(not_found(arn))
+            loaded = self._load(arn)
+            if not is_successful(loaded):
+                return Failure(loaded.failure())
+            live = loaded.unwrap()
             history, count, lock = live.events, len(live.events), self._lock
 
             def view() -> tuple[Event, ...]:

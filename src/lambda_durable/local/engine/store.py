@@ -12,6 +12,9 @@ integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the key is the row's
 copy (half the bytes of a rowid table plus index, which matters for an in-memory
 database).
 Per-write work is proportional to what changed, never to the size of the execution.
+The layout's version is the file's ``PRAGMA user_version`` (``SCHEMA_VERSION``); opening
+an older file migrates it step by step in one transaction, a newer one is refused
+(``StoreVersionError``).
 """
 
 from __future__ import annotations
@@ -168,6 +171,16 @@ def _error(text: str | None) -> ErrorObject | None:
     return None if text is None else codec.loads(ErrorObject, text).value_or(ErrorObject())
 
 
+SCHEMA_VERSION = 4
+"""The layout ``_SCHEMA`` creates, kept in the file's ``PRAGMA user_version``. 1: rows
+keyed by ARN; 2: integer execution keys, one row per event; 3: runs of events, one row
+per operation; 4: runs of operations too."""
+
+
+class StoreVersionError(ValueError):
+    """The file was written by a newer lambda-durable (a layout this one cannot read)."""
+
+
 _V1_COPY = (
     "ALTER TABLE executions RENAME TO executions_v1",
     "ALTER TABLE operations RENAME TO operations_v1",
@@ -204,21 +217,46 @@ _V3_COPY = (
 )
 
 
+_MIGRATIONS: dict[int, tuple[int, tuple[str, ...]]] = {
+    1: (SCHEMA_VERSION, _V1_COPY),  # every table rewritten: straight to the current layout
+    2: (3, _V2_COPY),
+    3: (4, _V3_COPY),
+}
+"""Layout version -> (the version it becomes, the statements that make it so)."""
+
+
+def _unversioned(conn: sqlite3.Connection) -> int:
+    """The layout of a file from before ``user_version`` was kept (0 there), told by its
+    tables once; a file without tables is new."""
+
+    def columns(table: str) -> set[str]:
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+    if not columns("executions"):
+        return SCHEMA_VERSION
+    if "arn" in columns("operations"):
+        return 1
+    if columns("events"):
+        return 2
+    if columns("operations"):
+        return 3
+    return SCHEMA_VERSION
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring a file written by an earlier version to the current layout: v1 had no
-    integer execution keys (rewrite its three big tables), v2 had one row per event, v3
-    one row per operation."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(operations)")}
-    if "arn" in columns:
-        for statement in _V1_COPY:
+    """Bring the file to ``SCHEMA_VERSION``, one recorded layout step after another."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0]) or _unversioned(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"the store has layout {version}; this lambda-durable reads up to {SCHEMA_VERSION}: upgrade it"
+        )
+    while version < SCHEMA_VERSION:
+        version, statements = _MIGRATIONS[version]
+        for statement in statements:
             conn.execute(statement)
-        return
-    if {row[1] for row in conn.execute("PRAGMA table_info(events)")}:
-        for statement in _V2_COPY:
-            conn.execute(statement)
-    if columns:
-        for statement in _V3_COPY:
-            conn.execute(statement)
+    for statement in _SCHEMA.split(";"):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 class Store:
@@ -236,10 +274,13 @@ class Store:
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-        with self._transaction("DEFERRED") as conn:  # takes the write lock only if it writes
-            _migrate(conn)
-            for statement in _SCHEMA.split(";"):
-                conn.execute(statement)
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            try:
+                with self._transaction() as conn:
+                    _migrate(conn)
+            except BaseException:
+                self._conn.close()
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -261,41 +302,47 @@ class Store:
 
     # writes -------------------------------------------------------------------
 
-    def apply(self, change: ChangeSet) -> None:
-        """Write one transition in one transaction (raises ``sqlite3.Error`` on failure)."""
+    def apply(self, *changes: ChangeSet) -> None:
+        """Write transitions (of one or several executions) in one transaction: all or
+        none of them (raises ``sqlite3.Error`` on failure, having written nothing)."""
         with self._transaction() as conn:
-            if change.execution is not None:
-                self._put_execution(conn, change.execution)
-            if change.operations or change.events:
-                key = self._key(conn, change.arn)
-                if change.operations:
-                    self._append_operations(conn, key, change.operations)
-                if change.events:
-                    self._append_events(conn, key, change.events)
-            if change.invocation is not None:
-                inv = change.invocation
-                conn.execute(
-                    "INSERT OR REPLACE INTO invocations (arn, number, request_id, start_ts, end_ts, error)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (inv.arn, inv.number, inv.request_id, _ts(inv.start), _ts(inv.end), _error_text(inv.error)),
-                )
-            if change.token_seq is not None:
-                conn.execute("UPDATE executions SET token_seq = ? WHERE arn = ?", (change.token_seq, change.arn))
-            if change.callbacks:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO callbacks (callback_id, arn, op_id, timeout_at, heartbeat_seconds,"
-                    " heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (c.callback_id, c.arn, c.op_id, _ts(c.timeout_at), c.heartbeat_seconds, _ts(c.heartbeat_at))
-                        for c in change.callbacks
-                    ],
-                )
-            if change.chained:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO chained_invokes (arn, op_id, function_name, child_arn, durable, payload)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
-                )
+            for change in changes:
+                self._write(conn, change)
+
+    def _write(self, conn: sqlite3.Connection, change: ChangeSet) -> None:
+        """One transition's rows, inside the caller's transaction."""
+        if change.execution is not None:
+            self._put_execution(conn, change.execution)
+        if change.operations or change.events:
+            key = self._key(conn, change.arn)
+            if change.operations:
+                self._append_operations(conn, key, change.operations)
+            if change.events:
+                self._append_events(conn, key, change.events)
+        if change.invocation is not None:
+            inv = change.invocation
+            conn.execute(
+                "INSERT OR REPLACE INTO invocations (arn, number, request_id, start_ts, end_ts, error)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (inv.arn, inv.number, inv.request_id, _ts(inv.start), _ts(inv.end), _error_text(inv.error)),
+            )
+        if change.token_seq is not None:
+            conn.execute("UPDATE executions SET token_seq = ? WHERE arn = ?", (change.token_seq, change.arn))
+        if change.callbacks:
+            conn.executemany(
+                "INSERT OR REPLACE INTO callbacks (callback_id, arn, op_id, timeout_at, heartbeat_seconds,"
+                " heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (c.callback_id, c.arn, c.op_id, _ts(c.timeout_at), c.heartbeat_seconds, _ts(c.heartbeat_at))
+                    for c in change.callbacks
+                ],
+            )
+        if change.chained:
+            conn.executemany(
+                "INSERT OR REPLACE INTO chained_invokes (arn, op_id, function_name, child_arn, durable, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(c.arn, c.op_id, c.function_name, c.child_arn, int(c.durable), c.payload) for c in change.chained],
+            )
 
     def _append_operations(
         self, conn: sqlite3.Connection, key: int, operations: tuple[tuple[int, Operation], ...]
@@ -481,7 +528,11 @@ class Store:
         for row in rows:
             start = _dt(row[3])
             assert start is not None
-            out.append(InvocationRecord(row[0], row[1], row[2], start, _dt(row[4]), _error(row[5])))
+            out.append(
+                InvocationRecord(
+                    arn=row[0], number=row[1], request_id=row[2], start=start, end=_dt(row[4]), error=_error(row[5])
+                )
+            )
         return out
 
     _CALLBACK_COLUMNS = "callback_id, arn, op_id, timeout_at, heartbeat_seconds, heartbeat_at"
@@ -489,11 +540,20 @@ class Store:
 
     @staticmethod
     def _callback_row(row: Any) -> CallbackRecord:
-        return CallbackRecord(row[0], row[1], row[2], _dt(row[3]), int(row[4]), _dt(row[5]))
+        return CallbackRecord(
+            callback_id=row[0],
+            arn=row[1],
+            op_id=row[2],
+            timeout_at=_dt(row[3]),
+            heartbeat_seconds=int(row[4]),
+            heartbeat_at=_dt(row[5]),
+        )
 
     @staticmethod
     def _chained_row(row: Any) -> ChainedRecord:
-        return ChainedRecord(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+        return ChainedRecord(
+            arn=row[0], op_id=row[1], function_name=row[2], child_arn=row[3], durable=bool(row[4]), payload=row[5]
+        )
 
     def callback(self, callback_id: str) -> CallbackRecord | None:
         with self._lock:

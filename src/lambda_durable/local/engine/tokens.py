@@ -44,7 +44,7 @@ def decode_token(token: str) -> TokenClaims | None:
     try:
         text = base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8")
         execution_id, invocation, sequence = text.rsplit(":", 2)
-        return TokenClaims(execution_id, int(invocation), int(sequence))
+        return TokenClaims(execution_id, invocation=int(invocation), sequence=int(sequence))
     except (ValueError, UnicodeError, binascii.Error):
         return None
 

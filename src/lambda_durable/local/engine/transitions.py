@@ -23,7 +23,7 @@ from attrs import frozen
 
 from lambda_durable.local.engine.callbacks import new_callback_id
 from lambda_durable.local.engine.history import ResultDetails
-from lambda_durable.local.engine.members import OT, A, S
+from lambda_durable.local.engine.members import Actions, OpTypes, Statuses
 from lambda_durable.wire import (
     API_JSON,
     CallbackDetails,
@@ -93,9 +93,11 @@ def _new(
     callback: CallbackDetails | None = None,
     chained: ChainedInvokeDetails | None = None,
 ) -> Operation:
-    """The STARTED operation an update creates."""
+    """The STARTED operation an update creates. Built by position, as ``_moved``: keyword
+    arguments cost half as much again on the checkpoint path; ``test_local_field_order``
+    fails if the fields move."""
     return Operation(
-        update.id, update.type, S.STARTED, now, update.parent_id, update.name, update.sub_type, None, None,
+        update.id, update.type, Statuses.STARTED, now, update.parent_id, update.name, update.sub_type, None, None,
         context, step, wait, callback, chained,
     )  # fmt: skip
 
@@ -140,9 +142,9 @@ def _attempts(attempt: int) -> RetryDetails:
 
 
 def _payload_rules(update: OperationUpdate) -> str | None:
-    if update.action is A.FAIL and update.payload is not None:
+    if update.action is Actions.FAIL and update.payload is not None:
         return "Cannot provide a Payload for FAIL action."
-    if update.action is A.SUCCEED and update.error is not None:
+    if update.action is Actions.SUCCEED and update.error is not None:
         return "Cannot provide an Error for SUCCEED action."
     return None
 
@@ -152,46 +154,46 @@ def _payload_rules(update: OperationUpdate) -> str | None:
 
 def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
-    if action not in (A.START, A.SUCCEED, A.FAIL, A.RETRY):
+    if action not in (Actions.START, Actions.SUCCEED, Actions.FAIL, Actions.RETRY):
         return "Invalid action for the given operation type."
     status = cur.status if cur is not None else None
     if cur is not None:
-        if action is A.START and status is not S.READY:
+        if action is Actions.START and status is not Statuses.READY:
             return "Invalid current STEP state to start."
-        if action in (A.SUCCEED, A.FAIL) and status not in (S.STARTED, S.READY):
+        if action in (Actions.SUCCEED, Actions.FAIL) and status not in (Statuses.STARTED, Statuses.READY):
             return "Invalid current STEP state to close."
-        if action is A.RETRY and status not in (S.STARTED, S.READY):
+        if action is Actions.RETRY and status not in (Statuses.STARTED, Statuses.READY):
             return "Invalid current STEP state to re-attempt."
     problem = _payload_rules(update)
     if problem is not None:
         return problem
     details = cur.step_details if cur is not None else None
     attempt = (details.attempt if details is not None else None) or 0
-    if action is A.START:
+    if action is Actions.START:
         kept = StepDetails(attempt, None, details.result, details.error) if details is not None else FRESH_STEP
-        op = _new(update, now, step=kept) if cur is None else _moved(cur, S.STARTED, step=kept)
+        op = _new(update, now, step=kept) if cur is None else _moved(cur, Statuses.STARTED, step=kept)
         return Transition(op, EventType.STEP_STARTED)
     base = cur if cur is not None else _new(update, now)
     attempt += 1
-    if action is A.RETRY:
+    if action is Actions.RETRY:
         if update.step_options is None or update.step_options.next_attempt_delay_seconds < 1:
             return "Invalid StepOptions for the given action."
         if update.error is not None and update.payload is not None:
             return "Cannot provide both error and payload to RETRY a STEP."
         delay = update.step_options.next_attempt_delay_seconds
         next_attempt = now + timedelta(seconds=delay)
-        op = _moved(base, S.PENDING, step=StepDetails(attempt, next_attempt, update.payload, update.error))
+        op = _moved(base, Statuses.PENDING, step=StepDetails(attempt, next_attempt, update.payload, update.error))
         retry = RetryDetails(current_attempt=attempt, next_attempt_delay_seconds=delay)
         if update.payload is not None:
             return Transition(
                 op, EventType.STEP_SUCCEEDED, EventDetails(result=_result(update.payload), retry_details=retry)
             )
         return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
-    if action is A.SUCCEED:
-        op = _moved(base, S.SUCCEEDED, now, step=StepDetails(attempt, result=update.payload))
+    if action is Actions.SUCCEED:
+        op = _moved(base, Statuses.SUCCEEDED, now, step=StepDetails(attempt, result=update.payload))
         return Transition(op, EventType.STEP_SUCCEEDED, ResultDetails(update.payload, attempt))
     retry = _attempts(attempt)
-    op = _moved(base, S.FAILED, now, step=StepDetails(attempt, error=update.error))
+    op = _moved(base, Statuses.FAILED, now, step=StepDetails(attempt, error=update.error))
     return Transition(op, EventType.STEP_FAILED, EventDetails(error=_error(update.error), retry_details=retry))
 
 
@@ -200,24 +202,24 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
 
 def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
-    if action not in (A.START, A.SUCCEED, A.FAIL):
+    if action not in (Actions.START, Actions.SUCCEED, Actions.FAIL):
         return "Invalid action for the given operation type."
-    if action is A.START:
+    if action is Actions.START:
         if cur is not None:
             return "Cannot start a CONTEXT that already exist."
         op = _new(update, now, context=FRESH_CONTEXT)
         return Transition(op, EventType.CONTEXT_STARTED)
-    if cur is not None and cur.status is not S.STARTED:
+    if cur is not None and cur.status is not Statuses.STARTED:
         return "Invalid current CONTEXT state to close."
     problem = _payload_rules(update)
     if problem is not None:
         return problem
     base = cur if cur is not None else _new(update, now)
-    if action is A.SUCCEED:
+    if action is Actions.SUCCEED:
         replay = update.context_options.replay_children if update.context_options is not None else False
-        op = _moved(base, S.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
+        op = _moved(base, Statuses.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
         return Transition(op, EventType.CONTEXT_SUCCEEDED, ResultDetails(update.payload, None))
-    op = _moved(base, S.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
+    op = _moved(base, Statuses.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
     return Transition(op, EventType.CONTEXT_FAILED, EventDetails(error=_error(update.error)))
 
 
@@ -226,7 +228,7 @@ def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> T
 
 def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
-    if action is A.START:
+    if action is Actions.START:
         if cur is not None:
             return "Cannot start a WAIT that already exist."
         if update.wait_options is None or update.wait_options.wait_seconds < 1:
@@ -235,10 +237,10 @@ def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
         end = now + timedelta(seconds=seconds)
         op = _new(update, now, wait=WaitDetails(scheduled_end_timestamp=end))
         return Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
-    if action is A.CANCEL:
-        if cur is None or cur.status is not S.STARTED:
+    if action is Actions.CANCEL:
+        if cur is None or cur.status is not Statuses.STARTED:
             return "Cannot cancel a WAIT that does not exist or has already completed."
-        op = _moved(cur, S.CANCELLED, now)
+        op = _moved(cur, Statuses.CANCELLED, now)
         details = EventDetails(error=_error(update.error)) if update.error is not None else EventDetails()
         return Transition(op, EventType.WAIT_CANCELLED, details)
     return "Invalid action for the given operation type."
@@ -256,12 +258,12 @@ def wait_seconds(op: Operation) -> int:
 
 
 def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
-    if update.action not in (A.SUCCEED, A.FAIL):
+    if update.action not in (Actions.SUCCEED, Actions.FAIL):
         return "Invalid action for the given operation type."
     problem = _payload_rules(update)
     if problem is not None:
         return problem
-    if update.action is A.SUCCEED:
+    if update.action is Actions.SUCCEED:
         return Transition(None, None, completion=Completion(ExecutionStatus.SUCCEEDED, result=update.payload))
     return Transition(None, None, completion=Completion(ExecutionStatus.FAILED, error=update.error))
 
@@ -270,7 +272,7 @@ def _execution(update: OperationUpdate, cur: Operation | None, now: datetime) ->
 
 
 def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
-    if update.action is not A.START:
+    if update.action is not Actions.START:
         return "Invalid action for the given operation type."
     if cur is not None:
         return "Cannot start a CALLBACK that already exist."
@@ -309,9 +311,9 @@ def complete_callback(
     callback_id = cur.callback_details.callback_id if cur.callback_details is not None else ""
     details = CallbackDetails(callback_id=callback_id, result=result, error=error)
     op = _moved(cur, status, now, callback=details)
-    if status is S.SUCCEEDED:
+    if status is Statuses.SUCCEEDED:
         return Transition(op, EventType.CALLBACK_SUCCEEDED, ResultDetails(result, None))
-    event = EventType.CALLBACK_FAILED if status is S.FAILED else EventType.CALLBACK_TIMED_OUT
+    event = EventType.CALLBACK_FAILED if status is Statuses.FAILED else EventType.CALLBACK_TIMED_OUT
     return Transition(op, event, EventDetails(error=_error(error)))
 
 
@@ -322,7 +324,7 @@ EXECUTED_VERSION = "$LATEST"
 
 def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     action = update.action
-    if action is A.START:
+    if action is Actions.START:
         if cur is not None:
             return "Cannot start an INVOKE that already exist."
         options = update.chained_invoke_options
@@ -336,18 +338,18 @@ def _chained(update: OperationUpdate, cur: Operation | None, now: datetime) -> T
             executed_version=EXECUTED_VERSION,
         )
         return Transition(op, EventType.CHAINED_INVOKE_STARTED, details)
-    if action is A.CANCEL:
-        if cur is None or cur.status is not S.STARTED:
+    if action is Actions.CANCEL:
+        if cur is None or cur.status is not Statuses.STARTED:
             return "Cannot cancel an INVOKE that does not exist or has already completed."
-        return complete_chained(cur, S.STOPPED, now, error=update.error)
+        return complete_chained(cur, Statuses.STOPPED, now, error=update.error)
     return "Invalid action for the given operation type."
 
 
 _CHAINED_EVENTS = {
-    S.SUCCEEDED: EventType.CHAINED_INVOKE_SUCCEEDED,
-    S.FAILED: EventType.CHAINED_INVOKE_FAILED,
-    S.TIMED_OUT: EventType.CHAINED_INVOKE_TIMED_OUT,
-    S.STOPPED: EventType.CHAINED_INVOKE_STOPPED,
+    Statuses.SUCCEEDED: EventType.CHAINED_INVOKE_SUCCEEDED,
+    Statuses.FAILED: EventType.CHAINED_INVOKE_FAILED,
+    Statuses.TIMED_OUT: EventType.CHAINED_INVOKE_TIMED_OUT,
+    Statuses.STOPPED: EventType.CHAINED_INVOKE_STOPPED,
 }
 
 
@@ -362,7 +364,7 @@ def complete_chained(
     """The target ended (or the invoke was cancelled): the op takes the target's outcome."""
     details = ChainedInvokeDetails(result=result, error=error)
     op = _moved(cur, status, now, chained=details)
-    if status is S.SUCCEEDED:
+    if status is Statuses.SUCCEEDED:
         return Transition(op, EventType.CHAINED_INVOKE_SUCCEEDED, ResultDetails(result, None))
     return Transition(op, _CHAINED_EVENTS[status], EventDetails(error=_error(error)))
 
@@ -391,7 +393,7 @@ def _consistency(update: OperationUpdate, cur: Operation) -> str | None:
 
 def apply_update(update: OperationUpdate, cur: Operation | None, now: datetime) -> Transition | Rejection:
     """Check one update against the operation's current state and compute its effect."""
-    if cur is not None and update.type is not OT.EXECUTION:
+    if cur is not None and update.type is not OpTypes.EXECUTION:
         problem = _consistency(update, cur)
         if problem is not None:
             return problem

@@ -132,7 +132,7 @@ class DurableApi:
             return Response(204, b"", _VERSION)
         if not self.backend.is_durable(name):
             return self._plain_invoke(name, payload)
-        started = self.backend.try_start(name, payload, request.header("X-Amz-Durable-Execution-Name"))
+        started = self.backend.start(name, payload, request.header("X-Amz-Durable-Execution-Name"))
         if not is_successful(started):
             return error_response(started.failure())
         arn = started.unwrap()
