@@ -27,14 +27,13 @@ from attrs import frozen
 from botocore.model import ListShape, ServiceModel, Shape, StructureShape
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
+from returns.pipeline import is_successful
+from returns.result import Success
 
 from lambda_durable.local import LocalBackend
 from lambda_durable.local.http.endpoints import DurableApi
 from lambda_durable.local.http.pump import Pump
 from lambda_durable.local.http.rest import DURABLE_VERSION, Request, route
-from returns.pipeline import is_successful
-from returns.result import Success
-
 from lambda_durable.wire import (
     API_JSON,
     InvocationOutput,
@@ -438,12 +437,24 @@ class Run:
 def _run(scenario: Scenario, path: Path | None, value: object = None, *, replace: bool = False) -> Run:
     """The scenario in a fresh backend, with ``path`` left out (or set to ``value``)."""
     env = Env()
-    params = scenario.full(env)
-    if path is not None:
-        params = _with(params, path, value) if replace else _without(params, path)
-    answer = env.call(scenario.operation, params)
-    outcome = _normalise({"status": answer.status, "answer": answer.body, "history": env.finish()}, env)
+    try:
+        params = scenario.full(env)
+        if path is not None:
+            params = _with(params, path, value) if replace else _without(params, path)
+        answer = env.call(scenario.operation, params)
+        outcome = _normalise({"status": answer.status, "answer": answer.body, "history": env.finish()}, env)
+    finally:
+        env.backend.close()
     return Run(params, answer, outcome)
+
+
+def _full(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's full request, as built against a fresh backend."""
+    env = Env()
+    try:
+        return scenario.full(env)
+    finally:
+        env.backend.close()
 
 
 CHECKPOINT: dict[Path, Behaviour] = {("Updates",): Dropped()}
@@ -452,10 +463,8 @@ CHECKPOINT: dict[Path, Behaviour] = {("Updates",): Dropped()}
 
 def _cases() -> Iterator[Any]:
     for label, scenario in SCENARIOS.items():
-        env = Env()
-        params = scenario.full(env)
         optional = set(optional_members(input_shape(scenario.operation)))
-        for path in _present(params):
+        for path in _present(_full(scenario)):
             if path in optional:
                 behaviour = {**CHECKPOINT, **scenario.behaviours}.get(_relative(scenario, path), Ignored())
                 yield pytest.param(scenario, path, behaviour, id=f"{label}:{'.'.join(path)}")
@@ -468,7 +477,7 @@ def test_the_scenarios_cover_every_api_serve_routes() -> None:
 def test_every_optional_member_is_sent_by_some_scenario() -> None:
     sent: set[Path] = set()
     for scenario in SCENARIOS.values():
-        sent |= set(_present(scenario.full(Env())))
+        sent |= set(_present(_full(scenario)))
     missing = {
         (operation, path)
         for operation in SERVED
@@ -480,7 +489,7 @@ def test_every_optional_member_is_sent_by_some_scenario() -> None:
 
 def test_every_behaviour_names_a_member_a_scenario_sends() -> None:
     for label, scenario in SCENARIOS.items():
-        sent = {_relative(scenario, p) for p in _present(scenario.full(Env()))}
+        sent = {_relative(scenario, p) for p in _present(_full(scenario))}
         assert set(scenario.behaviours) <= sent, label
 
 
@@ -535,7 +544,7 @@ CATTRS_ONLY = WireConverter(TimestampFormat.EPOCH_SECONDS, planned=False)
 def test_planned_decoding_of_an_update_without_the_member_is_cattrs_decoding(
     scenario: Scenario, path: Path, behaviour: Behaviour
 ) -> None:
-    (update,) = _without(scenario.full(Env()), path)["Updates"]
+    (update,) = _without(_full(scenario), path)["Updates"]
     planned = API_JSON.decode(OperationUpdate, update)
     assert is_successful(planned)
     assert planned == CATTRS_ONLY.decode(OperationUpdate, update)
