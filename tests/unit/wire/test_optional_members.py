@@ -55,7 +55,8 @@ Path = tuple[str, ...]
 def _served(operation: str) -> bool:
     http = MODEL.operation_model(operation).http
     path = re.sub(r"\{[^}]+\}", "label", http["requestUri"])
-    return path.startswith(f"/{DURABLE_VERSION}/") and route(http["method"], path) is not None
+    durable = path.startswith(f"/{DURABLE_VERSION}/") or operation == "Invoke"  # Invoke starts them
+    return durable and route(http["method"], path) is not None
 
 
 SERVED = sorted(name for name in MODEL.operation_names if _served(name))
@@ -140,6 +141,7 @@ class Env:
         self.backend = LocalBackend(clock=FixedClock())
         for name in ("orders", "payments"):
             self.backend.register(name, _never_run, durable=True)
+        self.backend.register("echo", _echo, durable=False)
         self.api = DurableApi(self.backend, Pump(self.backend))
         service = self.backend.service
         self.arn = service.start_execution("orders", '{"input": 1}', execution_name=NAME).unwrap()
@@ -176,6 +178,11 @@ class Env:
 
 def _never_run(event: Any, context: Any) -> Any:
     raise AssertionError("the test drives the execution by hand")
+
+
+def _echo(event: Any, context: Any) -> Any:
+    """A plain function: an Invoke of it answers at once, so no execution needs driving."""
+    return event
 
 
 _RANDOM_KEYS = frozenset({"CallbackId", "CheckpointToken", "RequestId", "DurableExecutionArn"})
@@ -338,6 +345,20 @@ SCENARIOS: dict[str, Scenario] = {
         {("Payload",): Dropped()},
     ),
     "execution-fail": Scenario("CheckpointDurableExecution", _update("EXECUTION", "FAIL", Error=ERROR), ERROR_DROPPED),
+    "invoke": Scenario(
+        "Invoke",
+        lambda env: {
+            "FunctionName": "echo",
+            "InvocationType": "RequestResponse",
+            "LogType": "None",
+            "ClientContext": "e30=",
+            "DurableExecutionName": "exec-2",
+            "Payload": b'"payload-marker"',
+            "Qualifier": "$LATEST",
+            "TenantId": "tenant-1",
+        },
+        {("InvocationType",): Default("RequestResponse"), ("Payload",): Dropped()},
+    ),
     "stop": Scenario("StopDurableExecution", _arn_only({"Error": ERROR}), ERROR_DROPPED),
     "callback-success": Scenario(
         "SendDurableExecutionCallbackSuccess",
