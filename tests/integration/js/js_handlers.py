@@ -26,7 +26,7 @@ from lambda_durable import DurableContext, DurableError, durable_handler
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "run_handler.cjs"
-NODE_SECONDS = 120
+NODE_SECONDS = 300
 """Longer than any of these handlers runs: a node process that hangs is a failed invocation."""
 
 JS_EXPORTS = (

@@ -34,8 +34,8 @@ from js_handlers import JS_EXPORTS  # noqa: E402
 
 from lambda_durable.local.http.server import DurableServer  # noqa: E402
 
-TIMEOUT = 120.0
-"""Generous: every invocation starts a node process on a busy machine."""
+TIMEOUT = 300.0
+"""Generous: every invocation starts a Python and a node process, on a machine that may be busy."""
 
 
 @pytest.fixture(scope="module")
