@@ -99,25 +99,30 @@ class Operation:
 # --- OperationUpdate (write side) -------------------------------------------
 
 
+# Every member of an options block is optional in the service model: an omitted one
+# means what the service does without it (ReplayChildren false, no callback timer, and
+# for a RETRY delay or a WaitSeconds, a refused update), decided in the engine, not here.
+
+
 @frozen
 class ContextOptions:
-    replay_children: bool
+    replay_children: bool | None = None
 
 
 @frozen
 class StepOptions:
-    next_attempt_delay_seconds: int
+    next_attempt_delay_seconds: int | None = None
 
 
 @frozen
 class WaitOptions:
-    wait_seconds: int
+    wait_seconds: int | None = None
 
 
 @frozen
 class CallbackOptions:
-    timeout_seconds: int
-    heartbeat_timeout_seconds: int
+    timeout_seconds: int | None = None
+    heartbeat_timeout_seconds: int | None = None
 
 
 @frozen

@@ -176,11 +176,11 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
     base = cur if cur is not None else _new(update, now)
     attempt += 1
     if action is Actions.RETRY:
-        if update.step_options is None or update.step_options.next_attempt_delay_seconds < 1:
+        delay = update.step_options.next_attempt_delay_seconds if update.step_options is not None else None
+        if delay is None or delay < 1:
             return "Invalid StepOptions for the given action."
         if update.error is not None and update.payload is not None:
             return "Cannot provide both error and payload to RETRY a STEP."
-        delay = update.step_options.next_attempt_delay_seconds
         next_attempt = now + timedelta(seconds=delay)
         op = _moved(base, Statuses.PENDING, step=StepDetails(attempt, next_attempt, update.payload, update.error))
         retry = RetryDetails(current_attempt=attempt, next_attempt_delay_seconds=delay)
@@ -216,7 +216,7 @@ def _context(update: OperationUpdate, cur: Operation | None, now: datetime) -> T
         return problem
     base = cur if cur is not None else _new(update, now)
     if action is Actions.SUCCEED:
-        replay = update.context_options.replay_children if update.context_options is not None else False
+        replay = update.context_options is not None and update.context_options.replay_children is True
         op = _moved(base, Statuses.SUCCEEDED, now, context=ContextDetails(replay, update.payload))
         return Transition(op, EventType.CONTEXT_SUCCEEDED, ResultDetails(update.payload, None))
     op = _moved(base, Statuses.FAILED, now, context=ContextDetails(replay_children=False, error=update.error))
@@ -231,9 +231,9 @@ def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
     if action is Actions.START:
         if cur is not None:
             return "Cannot start a WAIT that already exist."
-        if update.wait_options is None or update.wait_options.wait_seconds < 1:
+        seconds = update.wait_options.wait_seconds if update.wait_options is not None else None
+        if seconds is None or seconds < 1:
             return "Invalid WaitOptions for the given action."
-        seconds = update.wait_options.wait_seconds
         end = now + timedelta(seconds=seconds)
         op = _new(update, now, wait=WaitDetails(scheduled_end_timestamp=end))
         return Transition(op, EventType.WAIT_STARTED, EventDetails(duration=seconds, scheduled_end_timestamp=end))
@@ -276,9 +276,7 @@ def _callback(update: OperationUpdate, cur: Operation | None, now: datetime) -> 
         return "Invalid action for the given operation type."
     if cur is not None:
         return "Cannot start a CALLBACK that already exist."
-    options = update.callback_options
-    timeout = options.timeout_seconds if options is not None else 0
-    heartbeat = options.heartbeat_timeout_seconds if options is not None else 0
+    timeout, heartbeat = callback_timing(update)
     if timeout < 0 or heartbeat < 0:
         return "Invalid CallbackOptions for the given action."
     callback_id = new_callback_id()
@@ -296,7 +294,7 @@ def callback_timing(update: OperationUpdate) -> tuple[int, int]:
     options = update.callback_options
     if options is None:
         return 0, 0
-    return options.timeout_seconds, options.heartbeat_timeout_seconds
+    return options.timeout_seconds or 0, options.heartbeat_timeout_seconds or 0
 
 
 def complete_callback(
