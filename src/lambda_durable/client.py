@@ -1,7 +1,7 @@
 """The port to the durable-execution service: a Protocol plus the boto3 adapter.
 
 The SDK only ever calls ``checkpoint`` and ``get_execution_state``. Every call returns
-a ``Result`` so the caller decides what a failure means (PROTOCOL.md §7.6): a
+a ``Result`` so the caller decides what a failure means (docs/protocol.md §4.5): a
 retryable ``ServiceError`` ends the invocation with an error Lambda retries, a
 non-retryable one fails the execution.
 """
@@ -45,7 +45,7 @@ class ServiceError:
 
     @property
     def retryable(self) -> bool:
-        """PROTOCOL.md §7.6: only a definite client error (4xx but 429) is final,
+        """docs/protocol.md §4.5: only a definite client error (4xx but 429) is final,
         except a stale checkpoint token; KMS errors are final whatever their status."""
         if self.code in _KMS_ERRORS:
             return False

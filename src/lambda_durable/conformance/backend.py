@@ -57,7 +57,7 @@ class Backend(Protocol):
 
 @runtime_checkable
 class CallbackBackend(Protocol):
-    """Stepwise driving plus the three callback APIs (EMULATOR.md §4.4).
+    """Stepwise driving plus the three callback APIs (docs/protocol.md §8.3).
 
     ``run_until_idle`` runs invocations (and fires what is already due) until the
     execution is terminal or only time or the outside world can move it, without

@@ -1,4 +1,4 @@
-"""Answering callbacks as the validator does (EMULATOR.md §8.5), minus the polling.
+"""Answering callbacks as the validator does (docs/protocol.md §10.4), minus the polling.
 
 Each ``CallbackStarted`` (by CallbackId) takes the first unused action whose
 ``CallbackName`` is ``"*"``, equals the event's Name, or is a ``${/re/}`` that matches

@@ -2,7 +2,7 @@
 
 Without ``CallbackActions`` that is just "run until settled" (waits and retries are
 skipped on the backend's virtual clock; callbacks nobody completes time out). With
-actions it is the validator's loop of EMULATOR.md §8.5, made deterministic: run until
+actions it is the validator's loop of docs/protocol.md §10.4, made deterministic: run until
 idle, answer every newly started callback (sleeping each action's ``Delay`` on the
 backend's clock first), or else let the clock jump to the next timer; repeat. After each
 answer the execution runs until idle again before the next answer, as it does while the

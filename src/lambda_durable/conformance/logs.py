@@ -1,4 +1,4 @@
-"""``ExpectedLogs`` (EMULATOR.md §8.6): field matches, cardinality, before/after anchors.
+"""``ExpectedLogs`` (docs/protocol.md §10.5): field matches, cardinality, before/after anchors.
 
 A log record is one JSON object the handler logged during the execution (or one line it
 printed to stdout, kept as ``{"message": line, "stream": "stdout"}``). Two entry forms

@@ -1,4 +1,4 @@
-"""The history matcher of EMULATOR.md §8.3, returning the first difference it finds.
+"""The history matcher of docs/protocol.md §10.2, returning the first difference it finds.
 
 Rules, in order, for an expected value against an actual one:
 ``{}`` and ``"*"`` accept anything; a whole-string ``${NAME}`` binds NAME to the actual

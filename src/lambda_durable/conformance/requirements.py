@@ -1,4 +1,4 @@
-"""Requirement YAML files -> frozen values (EMULATOR.md §8.2).
+"""Requirement YAML files -> frozen values (docs/protocol.md §10.1).
 
 A file that cannot be read or does not have the expected shape becomes a
 ``RequirementError`` carrying the requirement id, so the runner reports it as one
@@ -32,7 +32,7 @@ class CallbackOperation(str, Enum):
 
 @frozen
 class CallbackAction:
-    """What the validator does to a callback it sees start (EMULATOR.md §8.5)."""
+    """What the validator does to a callback it sees start (docs/protocol.md §10.4)."""
 
     callback_name: str
     operation: CallbackOperation

@@ -1,4 +1,4 @@
-"""The result check of EMULATOR.md §8.4, run after the history matched.
+"""The result check of docs/protocol.md §10.3, run after the history matched.
 
 The status must equal ``ExecutionStatus`` when given. The result is compared only
 for a SUCCEEDED execution whose requirement lists ``Result``: the stored result

@@ -1,8 +1,8 @@
-"""Evaluates requirements on a fresh in-memory local backend each (EMULATOR.md §8.7).
+"""Evaluates requirements on a fresh in-memory local backend each (docs/protocol.md §10.6).
 
 Per requirement: resolve Variables, start the handler with ``json.dumps(Input)``,
-settle the execution, then check history (§8.3), result (§8.4) and logs (§8.6), in
-that order, reporting the first difference. A handler that simulates a crash
+settle the execution, then check history (§10.2), result (§10.3) and logs (§10.5), in that
+order, reporting the first difference. A handler that simulates a crash
 (``os._exit``) is registered isolated, so each invocation runs in its own process.
 """
 

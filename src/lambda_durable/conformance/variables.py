@@ -2,8 +2,8 @@
 
 One ``Bindings`` value flows through a requirement's evaluation: it starts with the
 resolved ``Variables`` and grows as the history matcher binds ``${ID1}``-style names,
-so a later ``${ID1}`` in ``ExpectedLogs`` means the id the history showed (EMULATOR.md
-§8.2/§8.3). It is immutable: binding returns a new value, so a failed match cannot
+so a later ``${ID1}`` in ``ExpectedLogs`` means the id the history showed
+(docs/protocol.md §10.1/§10.2). It is immutable: binding returns a new value, so a failed match cannot
 leave half-made bindings behind.
 """
 

@@ -1,4 +1,4 @@
-"""Deterministic operation ids (PROTOCOL.md §3.1): the same code path yields the same ids."""
+"""Deterministic operation ids (docs/protocol.md §3.1): the same code path yields the same ids."""
 
 from __future__ import annotations
 

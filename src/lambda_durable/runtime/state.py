@@ -68,7 +68,7 @@ class ExecutionState:
         """Checkpoint the execution's own completion (EXECUTION SUCCEED/FAIL) right now.
 
         The update gets a fresh synthetic id: the service treats any EXECUTION update as
-        "complete the execution" (PROTOCOL.md §2.5)."""
+        "complete the execution" (docs/protocol.md §2.5)."""
         if self.checkpointer.ended:
             raise ExecutionEnded()
         failed = action is OperationAction.FAIL

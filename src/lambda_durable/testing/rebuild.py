@@ -1,7 +1,7 @@
 """The operation log a history stands for: events folded into ``Operation`` records.
 
 The service keeps both; a saved history has only the events. Folding them by
-EMULATOR.md §3.3 in EventId order gives the operations a re-invocation would have
+docs/protocol.md §7.3 in EventId order gives the operations a re-invocation would have
 received at that point (the state replay starts from).
 """
 

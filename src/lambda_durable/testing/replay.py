@@ -45,7 +45,7 @@ _STOPPED = ServiceError("ReplayStopped", "a replay records no new checkpoint", 4
 
 @frozen
 class OperationIdentity:
-    """The fields a replay must reproduce for an operation id (PROTOCOL.md §3.4)."""
+    """The fields a replay must reproduce for an operation id (docs/protocol.md §3.4)."""
 
     type: OperationType
     sub_type: str | None

@@ -1,7 +1,7 @@
 """The one cattrs converter for the wire: PascalCase keys, None omitted, timestamps.
 
 Timestamps travel in three forms: integer epoch milliseconds inside the invocation
-event (PROTOCOL.md §2.1), fractional epoch seconds in the REST API's JSON, and
+event (docs/protocol.md §2.1), fractional epoch seconds in the REST API's JSON, and
 ``datetime`` objects in what botocore returns. A converter is built for one of them;
 on the way in each accepts all three so a response parsed by botocore and a raw
 event decode the same way.

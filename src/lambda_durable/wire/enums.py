@@ -1,4 +1,4 @@
-"""Enumerations of the durable-execution wire protocol (PROTOCOL.md §1).
+"""Enumerations of the durable-execution wire protocol (docs/protocol.md §1).
 
 Every enum is a ``str`` Enum whose value is the exact wire string, so values
 serialize as themselves and compare equal to the strings boto3 returns.

@@ -1,7 +1,7 @@
 """``lambda-durable callback succeed|fail|heartbeat CALLBACK_ID [...] [--db PATH]``.
 
 Answers a callback of an execution in a database written by ``lambda-durable run`` (the
-SendDurableExecutionCallback* APIs of EMULATOR.md §4.4). After ``succeed`` or ``fail``
+SendDurableExecutionCallback* APIs of docs/protocol.md §8.3). After ``succeed`` or ``fail``
 it resumes the execution, as the service would: it loads the handler ``run`` recorded
 for the execution's function and drives the execution to its next callback suspension
 or its end, printing progress like ``run`` (``--no-resume`` only records the answer; a

@@ -1,4 +1,4 @@
-"""Validate and plan a whole checkpoint batch (EMULATOR.md §3.2) before anything changes.
+"""Validate and plan a whole checkpoint batch (docs/protocol.md §7.2) before anything changes.
 
 Each update is checked against the operation as the earlier updates of the same batch
 left it (START then SUCCEED of one step is legal), on a private overlay; the first

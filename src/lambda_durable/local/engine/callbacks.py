@@ -1,4 +1,4 @@
-"""Callback bookkeeping of the local service (EMULATOR.md §4.4), as values.
+"""Callback bookkeeping of the local service (docs/protocol.md §8.3), as values.
 
 A ``CallbackRecord`` binds an unguessable CallbackId to (execution, operation) and keeps
 the two timers: the overall deadline from START and the heartbeat deadline that every

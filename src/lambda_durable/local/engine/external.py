@@ -1,4 +1,4 @@
-"""What reaches an execution from outside its handler (EMULATOR.md §4.4, §4.5).
+"""What reaches an execution from outside its handler (docs/protocol.md §8.3, §8.4).
 
 The callback APIs (answers, heartbeats, the timers they race with) and chained invokes
 (resolving the target, the child execution or plain call, the outcome flowing back),
@@ -127,7 +127,7 @@ class ExternalOps:
         self: ServiceCore, tx: Tx, update: OperationUpdate, transition: Transition, now: datetime, linked: list[Tx]
     ) -> list[Transition]:
         """Resolve ``FunctionName``: a durable target becomes a child execution, a plain
-        one waits to be called; an unknown one fails the invoke at once (EMULATOR.md §4.5)."""
+        one waits to be called; an unknown one fails the invoke at once (docs/protocol.md §8.4)."""
         op = transition.op
         assert op is not None and update.chained_invoke_options is not None
         reference = update.chained_invoke_options.function_name

@@ -1,4 +1,4 @@
-"""The durable-execution service state machine (EMULATOR.md §2-§6), over the store.
+"""The durable-execution service state machine (docs/protocol.md §6-§8), over the store.
 
 All calls are serialised by one lock. Each transition is computed first, written to the
 store in one transaction, and only then merged into the in-memory view of the live
@@ -424,7 +424,7 @@ class LocalService(ExternalOps):
     def finish_invocation(
         self, ticket: InvocationTicket, outcome: Result[InvocationOutput, ErrorObject]
     ) -> Result[None, ServiceError]:
-        """Record ``InvocationCompleted`` and act on the handler's output (EMULATOR.md §2.3).
+        """Record ``InvocationCompleted`` and act on the handler's output (docs/protocol.md §6.4).
         A ticket whose invocation is no longer open changes nothing."""
         with self._lock:
             return self._load(ticket.arn).bind(lambda live: self._finish(live, ticket.number, outcome))

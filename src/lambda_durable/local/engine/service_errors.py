@@ -1,4 +1,4 @@
-"""The service's modelled error answers (EMULATOR.md §7.3), as ``ServiceError`` values."""
+"""The service's modelled error answers (docs/protocol.md §9.3), as ``ServiceError`` values."""
 
 from __future__ import annotations
 

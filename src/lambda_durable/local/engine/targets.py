@@ -1,4 +1,4 @@
-"""Chained-invoke targets (EMULATOR.md §4.5): naming them and remembering each invoke.
+"""Chained-invoke targets (docs/protocol.md §8.4): naming them and remembering each invoke.
 
 ``ChainedInvokeOptions.FunctionName`` may be a name, ``name:qualifier``, a partial ARN
 (``123456789012:function:name``) or a full ARN with or without qualifier; all resolve to

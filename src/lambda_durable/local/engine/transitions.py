@@ -1,4 +1,4 @@
-"""What one accepted ``OperationUpdate`` does to an operation (EMULATOR.md §3.2-§3.3).
+"""What one accepted ``OperationUpdate`` does to an operation (docs/protocol.md §7.2-§7.3).
 
 Pure functions: (update, the operation as it stands, now) -> the new operation and the
 event to append, or the exact rejection message (a plain ``str``: every checkpointed
@@ -78,7 +78,7 @@ class Transition(NamedTuple):
 
 
 Rejection = str
-"""The exact message a rejected update gets (EMULATOR.md §3.2)."""
+"""The exact message a rejected update gets (docs/protocol.md §7.2)."""
 
 Rule = Callable[[OperationUpdate, Operation | None, datetime], Transition | Rejection]
 
