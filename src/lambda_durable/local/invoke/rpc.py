@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from returns.pipeline import is_successful
@@ -60,8 +60,9 @@ def _update(data: object) -> OperationUpdate:
 class RpcClient:
     """The child's ``DurableServiceClient``: each call is one request/response round trip."""
 
-    def __init__(self, requests: IO[str], responses: IO[str]) -> None:
-        self._requests = requests
+    def __init__(self, post: Callable[[dict[str, Any]], None], responses: IO[str]) -> None:
+        self._post = post
+        """Writes one whole message (a worker shares its pipe with its log records)."""
         self._responses = responses
         self._lock = threading.Lock()
         self._next_id = 0
@@ -70,7 +71,7 @@ class RpcClient:
         with self._lock:
             self._next_id += 1
             try:
-                send(self._requests, {"id": self._next_id, "method": method, "params": params})
+                self._post({"id": self._next_id, "method": method, "params": params})
                 line = self._responses.readline()
             except (OSError, ValueError) as exc:
                 return Failure(ServiceError("ServiceUnavailable", f"local backend pipe: {exc}"))

@@ -1,0 +1,66 @@
+"""What running handlers in ``serve``'s worker pool costs against running them in process.
+
+``python tests/reliability/bench_serve.py --mode pool|in-process --workload steps|io``
+starts a server on a free port (as ``lambda-durable serve`` does, with or without
+``--in-process``), runs ``--executions`` executions through boto3's synchronous Invoke
+from ``--clients`` threads, checks every result and exits. Time the whole process, the
+two modes in turn, e.g. with ``/usr/bin/time -v`` or ``hyperfine``; the figures of the
+last measurement are in ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+
+from lambda_durable.local import LocalBackend
+from lambda_durable.local.handlers_file import register_handler_file
+from lambda_durable.local.http.server import DurableServer
+from lambda_durable.local.invoke.pool import WorkerPool
+
+HANDLERS = Path(__file__).with_name("bench_handlers.py")
+EXPECTED = {"steps": sum(range(100)), "io": sum(range(10))}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mode", choices=("pool", "in-process"), required=True)
+    parser.add_argument("--workload", choices=sorted(EXPECTED), required=True)
+    parser.add_argument("--executions", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args(argv)
+    backend = LocalBackend()
+    pool = WorkerPool(args.workers) if args.mode == "pool" else None
+    server = DurableServer(backend, port=0, workers=pool)
+    register_handler_file(backend, HANDLERS, endpoint=server.url, pool=pool).unwrap()
+    server.start()
+    client = boto3.client(
+        "lambda", endpoint_url=server.url, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )
+
+    def one(index: int) -> object:
+        answer = client.invoke(FunctionName=args.workload, Payload=json.dumps(index).encode())
+        return json.loads(answer["Payload"].read())
+
+    try:
+        with ThreadPoolExecutor(max_workers=args.clients) as threads:
+            results = list(threads.map(one, range(args.executions)))
+    finally:
+        server.close()
+        backend.close()
+    wrong = [r for r in results if r != EXPECTED[args.workload]]
+    if wrong:
+        print(f"wrong results: {wrong[:3]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
