@@ -127,6 +127,8 @@ def main(argv: Sequence[str]) -> int:
         print(f"{_PROG}: {registered.failure()}", file=sys.stderr)
         return 2
     server.api.refs.update(registered.unwrap())
+    if pool is not None:
+        pool.warm()
     print(f"serving {', '.join(sorted(registered.unwrap()))} at {server.url} (store: {args.db})", flush=True)
     try:
         server.serve_forever()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
@@ -79,6 +81,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     api: DurableApi
     verbose: bool = False
+
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        """A client that hung up (a pooled connection dropped at exit) is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Server6(_Server):

@@ -131,7 +131,7 @@ class WorkerPool:
 
     def _acquire(self) -> _Process | str:
         with self._cond:
-            while not self._idle and len(self._busy) + self._starting >= self.size and not self._closed:
+            while not self._idle and self._count() >= self.size and not self._closed:
                 self._cond.wait()
             if self._closed:
                 return "the worker pool is closed"
@@ -140,6 +140,13 @@ class WorkerPool:
                 self._busy.add(found)
                 return found
             self._starting += 1
+        return self._spawn(busy=True)
+
+    def _count(self) -> int:
+        return len(self._idle) + len(self._busy) + self._starting
+
+    def _spawn(self, *, busy: bool) -> _Process | str:
+        """Start the worker counted in ``_starting``, as busy or idle."""
         try:
             started = _Process(self._python, self._hello)
         except OSError as exc:
@@ -150,8 +157,27 @@ class WorkerPool:
         with self._cond:
             self._starting -= 1
             self.started += 1
-            self._busy.add(started)
+            late = self._closed and not busy  # warmed while closing: nobody will use it
+            if not late:
+                (self._busy.add if busy else self._idle.append)(started)
+            self._cond.notify()
+        if late:
+            started.finish(CLOSE_SECONDS)
         return started
+
+    def warm(self) -> None:
+        """Start the missing workers now, in the background, so the first invocations
+        find them ready (their imports take a good fraction of a second)."""
+        threading.Thread(target=self._fill, name="lambda-durable-warm", daemon=True).start()
+
+    def _fill(self) -> None:
+        while True:
+            with self._cond:
+                if self._closed or self._count() >= self.size:
+                    return
+                self._starting += 1
+            if isinstance(self._spawn(busy=False), str):
+                return
 
     def _release(self, process: _Process, healthy: bool) -> int | None:
         """Back to the idle workers, or dropped (its exit status)."""
