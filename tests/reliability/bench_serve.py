@@ -5,7 +5,8 @@ starts a server on a free port (as ``lambda-durable serve`` does, with or withou
 ``--in-process``; the pool's workers started before the clock runs, as ``serve`` warms
 them at start), runs one warm-up round, then ``--executions`` executions through
 boto3's synchronous Invoke from ``--clients`` threads, checks every result and prints
-the measured round's milliseconds per execution. Time the whole process too, the two
+the measured round's wall and CPU milliseconds per execution (CPU: the server and its
+workers, read from ``/proc``). Time the whole process too, the two
 modes in turn (``/usr/bin/time -v``, ``hyperfine``); the figures of the last
 measurement are in ``docs/reliability.md``.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +30,20 @@ from lambda_durable.local.invoke.pool import WorkerPool
 
 HANDLERS = Path(__file__).with_name("bench_handlers.py")
 EXPECTED = {"steps": sum(range(100)), "io": sum(range(10))}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its live children (the pool's workers), Linux."""
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK")
+    for listing in Path("/proc/self/task").glob("*/children"):
+        for pid in listing.read_text().split():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it just ended
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def main(argv: list[str]) -> int:
@@ -57,9 +73,9 @@ def main(argv: list[str]) -> int:
     try:
         with ThreadPoolExecutor(max_workers=args.clients) as threads:
             results = list(threads.map(one, range(args.clients)))  # warm-up: every worker has run once
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), _cpu_seconds()
             results += threads.map(one, range(args.executions))
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, _cpu_seconds() - cpu
     finally:
         server.close()
         backend.close()
@@ -67,7 +83,8 @@ def main(argv: list[str]) -> int:
     if wrong:
         print(f"wrong results: {wrong[:3]}", file=sys.stderr)
         return 1
-    print(f"{args.mode} {args.workload}: {1000 * elapsed / args.executions:.1f} ms per execution")
+    wall, spent = 1000 * elapsed / args.executions, 1000 * cpu / args.executions
+    print(f"{args.mode} {args.workload}: {wall:.1f} ms wall, {spent:.1f} ms CPU per execution")
     return 0
 
 

@@ -11,6 +11,7 @@ workers are busy.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -34,6 +35,21 @@ CLOSE_SECONDS = 5.0
 """How long a closing pool lets an idle worker exit by itself before killing it."""
 
 
+PIPE_BYTES = 1024 * 1024
+"""Pipe capacity asked for: a checkpoint of many operations then fits in the pipe, so
+neither side blocks mid-message waiting for the other to be scheduled."""
+
+
+def _widen(fd: int) -> None:
+    """Ask Linux for a larger pipe; elsewhere, or over the system's limit, keep it."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        try:
+            fcntl.fcntl(fd, set_size, PIPE_BYTES)
+        except OSError:
+            pass
+
+
 class _Process:
     """One worker process and the parent's ends of its pipes."""
 
@@ -53,6 +69,8 @@ class _Process:
             raise
         os.close(to_worker_r)
         os.close(from_worker_w)
+        for fd in (to_worker_w, from_worker_r):
+            _widen(fd)
         self.to_worker: IO[str] = os.fdopen(to_worker_w, "w")
         self.from_worker: IO[str] = os.fdopen(from_worker_r, "r")
         self.to_worker.write(json.dumps(hello) + "\n")

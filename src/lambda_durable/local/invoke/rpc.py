@@ -16,17 +16,20 @@ unpickling what the worker sends opens nothing new.
 from __future__ import annotations
 
 import base64
+import io
 import json
+import operator
 import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeVar
 
+import attrs
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import DurableServiceClient, ServiceError
-from lambda_durable.wire import CheckpointOutput, ExecutionStatePage, OperationUpdate
+from lambda_durable.wire import CheckpointOutput, ExecutionStatePage, OperationUpdate, models
 
 T = TypeVar("T")
 
@@ -59,9 +62,28 @@ def serve_request(client: DurableServiceClient, message: dict[str, Any]) -> dict
     return {"id": message.get("id"), "error": error_body(answer.failure())}
 
 
+def _by_fields(cls: type[Any]) -> Callable[[Any], tuple[type[Any], tuple[Any, ...]]]:
+    """Pickle an attrs model as its class and its field values, in ``__init__`` order:
+    several times cheaper than the ``__getstate__`` dict attrs gives slotted classes."""
+    names = [field.name for field in attrs.fields(cls)]
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda model: (cls, (values(model),))
+    return lambda model: (cls, values(model))
+
+
+_REDUCERS: dict[type[Any], Any] = {
+    cls: _by_fields(cls) for cls in vars(models).values() if isinstance(cls, type) and attrs.has(cls)
+}
+
+
 def pack(model: object) -> str:
     """A model (or list of models) as text that fits in a JSON line."""
-    return base64.b64encode(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump(model)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def unpack(text: object, cls: type[T]) -> T:

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -141,6 +142,7 @@ def run(inbox_fd: int, outbox_fd: int) -> int:
         if isinstance(limit, int) and limit > 0:
             resource.setrlimit(resource.RLIMIT_AS, (limit * MIB, limit * MIB))
         logging.getLogger().setLevel(logging.INFO)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it ends us
         worker = _Worker(inbox, outbox, limit)
         while line := inbox.readline():
             final = worker.invoke(json.loads(line)["invoke"])
