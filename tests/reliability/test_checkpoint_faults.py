@@ -23,14 +23,13 @@ from lambda_durable import (
     DurableContext,
     DurableError,
     Duration,
-    StepConfig,
     StepContext,
-    StepSemantics,
     durable_handler,
 )
 from lambda_durable.local import LocalBackend
 from lambda_durable.local.invoke.invokers import InProcessInvoker
 from lambda_durable.wire import ExecutionStatus
+from crash_workflow import AT_MOST_ONCE
 from faults import Fault, FaultPlan, FaultyInvoker
 
 RATE = 0.1
@@ -38,9 +37,6 @@ EXECUTIONS = int(os.environ.get("LAMBDA_DURABLE_FAULT_EXECUTIONS", "40"))
 """Executions in the run (the long run: ``LAMBDA_DURABLE_FAULT_EXECUTIONS=1000``)."""
 SEED = 20261202
 SIDE_EFFECTS_VAR = "LAMBDA_DURABLE_SIDE_EFFECTS"
-
-AT_MOST_ONCE = StepConfig(semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)
-
 
 def _charge(event: int, amount: int) -> Any:
     def body(step: StepContext) -> int:
