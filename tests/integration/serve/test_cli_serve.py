@@ -85,6 +85,7 @@ def test_serve_rejects_bad_pool_options_and_timeouts(tmp_path: Path) -> None:
         ["--worker-memory", "-1"],
         ["--in-process", "--workers", "2"],
         ["--in-process", "--isolated"],
+        ["--in-process", "--worker-memory", "512"],
     ):
         assert main(["serve", "--handlers", handlers, "--port", "0", "--db", db, *bad]) == 2, bad
     for index, timeouts in enumerate(('{"steps": 0}', '{"steps": "soon"}', '{"nobody": 5}', '["steps"]')):

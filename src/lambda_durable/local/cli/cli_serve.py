@@ -98,6 +98,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
+    if args.worker_memory is not None and (args.in_process or args.isolated):
+        print(f"{_PROG}: --worker-memory needs the worker pool (not --in-process or --isolated)", file=sys.stderr)
+        return 2
     try:
         backend = LocalBackend(args.db, real_time=args.real_time)
     except (OSError, ValueError, sqlite3.Error) as exc:

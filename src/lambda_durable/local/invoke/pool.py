@@ -145,7 +145,7 @@ class WorkerPool:
             return final.result
         if watchdog.fired.is_set():
             return Failure(timed_out(request_id, timeout))
-        return Failure(exit_error(request_id, returncode if returncode is not None else 0))
+        return Failure(exit_error(request_id, returncode or 0))  # dropped: its status is known
 
     def _acquire(self) -> _Process | str:
         with self._cond:
