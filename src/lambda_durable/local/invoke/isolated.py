@@ -8,6 +8,10 @@ without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULAT
 With ``endpoint`` set the child gets no client at all: like a handler on Lambda it
 reaches the service over HTTP, through ``AWS_ENDPOINT_URL_LAMBDA`` (``lambda-durable
 serve``, or any Lambda-compatible endpoint), so handlers written with any SDK run.
+
+What the worker pool (``pool``) shares with it lives here too: ``converse``, the parent's
+side of one invocation over the pipes, and the ``Watchdog`` that kills a process past
+its invocation timeout (``Sandbox.Timedout``).
 """
 
 from __future__ import annotations
