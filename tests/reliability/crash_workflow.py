@@ -13,8 +13,8 @@ import hashlib
 import json
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from returns.result import Result
 
@@ -55,7 +55,7 @@ def _die_at(arn: str, point: int) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _first(arn: str, event: int) -> Any:
+def _first(arn: str, event: int) -> Callable[[StepContext], int]:
     def body(step: StepContext) -> int:
         _die_at(arn, 1)
         if step.attempt == 1:
@@ -65,7 +65,7 @@ def _first(arn: str, event: int) -> Any:
     return body
 
 
-def _charge(arn: str, amount: int) -> Any:
+def _charge(arn: str, amount: int) -> Callable[[StepContext], int]:
     def body(step: StepContext) -> int:
         with open(_folder() / "side-effects.jsonl", "a") as effects:
             effects.write(json.dumps([arn, step.attempt]) + "\n")
@@ -75,7 +75,7 @@ def _charge(arn: str, amount: int) -> Any:
     return body
 
 
-def _double(arn: str, value: int) -> Any:
+def _double(arn: str, value: int) -> Callable[[StepContext], int]:
     def body(_: StepContext) -> int:
         _die_at(arn, 3)
         return 2 * value
@@ -83,7 +83,7 @@ def _double(arn: str, value: int) -> Any:
     return body
 
 
-def _item(arn: str, factor: int) -> Any:
+def _item(arn: str, factor: int) -> Callable[[DurableContext, int, int], Result[int, DurableError]]:
     def step(item_ctx: DurableContext, item: int, _index: int) -> Result[int, DurableError]:
         def body(_: StepContext) -> int:
             _die_at(arn, 4)
@@ -98,7 +98,7 @@ def _sum(batch: BatchResult[int]) -> Result[int, DurableError]:
     return batch.to_result().map(sum)
 
 
-def _last(arn: str, total: int) -> Any:
+def _last(arn: str, total: int) -> Callable[[StepContext], int]:
     def body(_: StepContext) -> int:
         _die_at(arn, 6)
         return total

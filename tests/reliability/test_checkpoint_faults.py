@@ -13,7 +13,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from returns.result import Result
@@ -38,7 +38,7 @@ EXECUTIONS = int(os.environ.get("LAMBDA_DURABLE_FAULT_EXECUTIONS", "40"))
 SEED = 20261202
 SIDE_EFFECTS_VAR = "LAMBDA_DURABLE_SIDE_EFFECTS"
 
-def _charge(event: int, amount: int) -> Any:
+def _charge(event: int, amount: int) -> Callable[[StepContext], int]:
     def body(step: StepContext) -> int:
         with open(os.environ[SIDE_EFFECTS_VAR], "a") as effects:  # one line per body run
             effects.write(json.dumps([event, step.attempt]) + "\n")
@@ -47,8 +47,11 @@ def _charge(event: int, amount: int) -> Any:
     return body
 
 
-def _times(factor: int) -> Any:
-    return lambda item_ctx, item, _index: item_ctx.step(lambda _: item * factor, name="times")
+def _times(factor: int) -> Callable[[DurableContext, int, int], Result[int, DurableError]]:
+    def item_step(item_ctx: DurableContext, item: int, _index: int) -> Result[int, DurableError]:
+        return item_ctx.step(lambda _: item * factor, name="times")
+
+    return item_step
 
 
 def _total(batch: BatchResult[int]) -> Result[list[int], DurableError]:
