@@ -82,7 +82,7 @@ def test_executions_complete_right_under_checkpoint_faults(side_effects: Path) -
     plan = FaultPlan(RATE, SEED)
     with LocalBackend() as backend:
         backend.register("order", order, invoker=FaultyInvoker(InProcessInvoker(order), plan))
-        arns = {backend.start("order", json.dumps(n)): n for n in range(EXECUTIONS)}
+        arns = {backend.start("order", json.dumps(n)).unwrap(): n for n in range(EXECUTIONS)}
         failed_invocations = 0
         for arn, n in arns.items():
             outcome = backend.run_until_settled(arn)

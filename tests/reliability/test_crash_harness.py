@@ -44,7 +44,7 @@ def test_every_execution_survives_its_killed_workers(folder: Path) -> None:
     with WorkerPool(2) as pool, LocalBackend() as backend:
         backend.register("workflow", WORKFLOW, durable=True, invoker=pool.invoker(WORKFLOW))
         backend.on_callback_started(_approve)
-        arns = {backend.start("workflow", json.dumps(n)): n for n in range(EXECUTIONS)}
+        arns = {backend.start("workflow", json.dumps(n)).unwrap(): n for n in range(EXECUTIONS)}
         for arn, n in arns.items():
             outcome = backend.run_until_settled(arn)
             assert outcome.status is ExecutionStatus.SUCCEEDED, (n, outcome.error)

@@ -32,7 +32,7 @@ def chatty(event: str, ctx: DurableContext) -> Result[str, DurableError]:
 def test_fifty_concurrent_invocations_each_keep_exactly_their_own_records() -> None:
     with LocalBackend() as backend:
         backend.register("chatty", chatty)
-        arns = {backend.start("chatty", f'"marker-{n}"'): f"marker-{n}" for n in range(INVOCATIONS)}
+        arns = {backend.start("chatty", f'"marker-{n}"').unwrap(): f"marker-{n}" for n in range(INVOCATIONS)}
         with ThreadPoolExecutor(max_workers=INVOCATIONS) as pool:
             assert all(pool.map(backend.step, arns))
         for arn, marker in arns.items():
