@@ -148,7 +148,7 @@ class LocalBackend:
         self._callables: dict[str, Handler] = {}
         self._hooks: list[CallbackHook] = []
         self._fresh: list[CallbackStartedInfo] = []
-        self._keep_stdout = keep_stdout
+        self.keep_stdout = keep_stdout
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
         self.service.resolver = self._resolve
         self.service.add_listener(self._notice_callback, kinds=(EventType.CALLBACK_STARTED,))
@@ -174,6 +174,7 @@ class LocalBackend:
         durable: bool | None = None,
         execution_timeout: int | None = None,
         endpoint: str | None = None,
+        invoker: Invoker | None = None,
     ) -> None:
         """Make ``name`` invokable, by ``start`` and as a chained-invoke target.
 
@@ -184,13 +185,17 @@ class LocalBackend:
         executions of ``name``, including child executions. A ``HandlerRef`` is also
         remembered in the store, so ``lambda-durable callback`` can resume executions.
         ``endpoint`` (with ``isolated``): the subprocess gets no client but
-        ``AWS_ENDPOINT_URL_LAMBDA=endpoint``, as on Lambda (``lambda-durable serve``)."""
+        ``AWS_ENDPOINT_URL_LAMBDA=endpoint``, as on Lambda (``lambda-durable serve``).
+        ``invoker`` runs the invocations instead (``serve``'s worker pool)."""
         function: Handler | None
-        if isolated:
+        if invoker is not None:
+            function = resolve_handler(handler).value_or(None) if isinstance(handler, HandlerRef) else handler
+            self._invokers[name] = invoker
+        elif isolated:
             ref = Success(handler) if isinstance(handler, HandlerRef) else HandlerRef.of(handler)
             if not is_successful(ref):
                 raise LocalBackendError(ref.failure())
-            self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self._keep_stdout, endpoint=endpoint)
+            self._invokers[name] = ProcessInvoker(ref.unwrap(), keep_stdout=self.keep_stdout, endpoint=endpoint)
             # loading may fail here; then each invocation fails, in its own process
             function = resolve_handler(ref.unwrap()).value_or(None)
         elif isinstance(handler, HandlerRef):
@@ -198,10 +203,10 @@ class LocalBackend:
             if not is_successful(resolved):
                 raise LocalBackendError(resolved.failure())
             function = resolved.unwrap()
-            self._invokers[name] = InProcessInvoker(function, self._keep_stdout)
+            self._invokers[name] = InProcessInvoker(function, self.keep_stdout)
         else:
             function = handler
-            self._invokers[name] = InProcessInvoker(function, self._keep_stdout)
+            self._invokers[name] = InProcessInvoker(function, self.keep_stdout)
         if isinstance(handler, HandlerRef):
             self._remember(name, handler)
         if function is not None:

@@ -2,10 +2,16 @@
 
 The file has the conformance runner's shape: ``HANDLERS: dict[str, handler]`` (durable
 functions) and optionally ``FUNCTIONS: dict[str, handler]`` (durable when marked by
-``@durable_handler``, else plain). A handler written with our SDK runs in this process
-with the service injected; any other (the official SDK's, another SDK's) runs in a
-subprocess that reaches the service over HTTP at ``endpoint``, as it would on Lambda.
-``isolated`` sends every handler that way.
+``@durable_handler``, else plain), and optionally ``TIMEOUTS: dict[str, float]``, the
+invocation timeout of some functions in seconds (at most Lambda's 900).
+
+With a worker ``pool`` every durable handler runs in a warm worker process: one written
+with our SDK gets the service injected over the worker's pipe; any other (the official
+SDK's, another SDK's) reaches the service over HTTP at ``endpoint``, as it would on
+Lambda. An invocation that outlives its timeout is killed. Without a pool, a handler
+written with our SDK runs in this process (no timeout: nothing can stop it) and any
+other in a fresh subprocess per invocation. ``isolated`` sends every durable handler to
+a fresh subprocess per invocation over HTTP. Plain functions run in this process.
 """
 
 from __future__ import annotations
@@ -19,9 +25,16 @@ from returns.result import Failure, Result, Success
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.invoke.handler_ref import HandlerRef, module_from_file
+from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS, Invoker
+from lambda_durable.local.invoke.isolated import ProcessInvoker
+from lambda_durable.local.invoke.pool import WorkerPool
+
+MAX_TIMEOUT = INVOCATION_TIMEOUT_SECONDS
+"""Lambda's largest function timeout, in seconds."""
 
 HANDLERS = "HANDLERS"
 FUNCTIONS = "FUNCTIONS"
+TIMEOUTS = "TIMEOUTS"
 
 
 def _entries(module: Any, attribute: str) -> Result[dict[str, Any], str]:
@@ -33,15 +46,58 @@ def _entries(module: Any, attribute: str) -> Result[dict[str, Any], str]:
     return Success(dict(value))
 
 
+def _timeouts(module: Any) -> Result[dict[str, float], str]:
+    value = getattr(module, TIMEOUTS, None)
+    if value is None:
+        return Success({})
+    if not isinstance(value, Mapping):
+        return Failure(f"{TIMEOUTS} must map function names to seconds")
+    found: dict[str, float] = {}
+    for name, seconds in value.items():
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 < seconds <= MAX_TIMEOUT:
+            return Failure(f"{TIMEOUTS}[{name!r}] must be a number of seconds in (0, {MAX_TIMEOUT}], not {seconds!r}")
+        found[str(name)] = float(seconds)
+    return Success(found)
+
+
+def _invoker(
+    backend: LocalBackend,
+    ref: HandlerRef,
+    *,
+    ours: bool,
+    endpoint: str,
+    isolated: bool,
+    pool: WorkerPool | None,
+    timeout: float,
+) -> Invoker | None:
+    """How a durable handler runs (None: in this process)."""
+    keep = backend.keep_stdout
+    if isolated or (pool is None and not ours):
+        return ProcessInvoker(ref, keep_stdout=keep, endpoint=endpoint, timeout=timeout)
+    if pool is None:
+        return None
+    return pool.invoker(ref, timeout=timeout, endpoint=None if ours else endpoint, keep_stdout=keep)
+
+
 def register_handler_file(
-    backend: LocalBackend, path: str | Path, *, endpoint: str, isolated: bool = False
+    backend: LocalBackend,
+    path: str | Path,
+    *,
+    endpoint: str,
+    isolated: bool = False,
+    pool: WorkerPool | None = None,
+    timeout: float = INVOCATION_TIMEOUT_SECONDS,
 ) -> Result[dict[str, HandlerRef], str]:
-    """Register every entry of the file; the references by function name, or why not."""
+    """Register every entry of the file; the references by function name, or why not.
+    ``timeout``: the invocation timeout of functions ``TIMEOUTS`` does not name."""
     resolved = Path(path).resolve()
     loaded = module_from_file(resolved)
     if not is_successful(loaded):
         return Failure(loaded.failure())
     module = loaded.unwrap()
+    timeouts = _timeouts(module)
+    if not is_successful(timeouts):
+        return Failure(timeouts.failure())
     refs: dict[str, HandlerRef] = {}
     for attribute, force_durable in ((FUNCTIONS, None), (HANDLERS, True)):
         entries = _entries(module, attribute)
@@ -51,10 +107,15 @@ def register_handler_file(
             ref = HandlerRef(str(resolved), attribute, name)
             ours = getattr(handler, "__durable_handler__", False) is True
             durable = force_durable if force_durable is not None else ours
-            remote = durable and (isolated or not ours)
+            seconds = timeouts.unwrap().get(name, timeout)
+            invoker = (
+                _invoker(backend, ref, ours=ours, endpoint=endpoint, isolated=isolated, pool=pool, timeout=seconds)
+                if durable
+                else None
+            )
             try:
-                if remote:
-                    backend.register(name, ref, isolated=True, durable=True, endpoint=endpoint)
+                if invoker is not None:
+                    backend.register(name, ref, durable=True, invoker=invoker)
                 else:
                     backend.register(name, handler, durable=durable)
             except ValueError as exc:
@@ -62,4 +123,7 @@ def register_handler_file(
             refs[name] = ref
     if not refs:
         return Failure(f"{path} defines no {HANDLERS} (or {FUNCTIONS})")
+    unknown = sorted(set(timeouts.unwrap()) - set(refs))
+    if unknown:
+        return Failure(f"{TIMEOUTS} names functions the file does not define: {', '.join(unknown)}")
     return Success(refs)

@@ -51,7 +51,9 @@ from serve_fixtures import make_client
 from serve_helpers import TERMINAL, ModelCheck
 
 from lambda_durable.client import ServiceError
+from lambda_durable.conformance.handler_file import FUNCTIONS_ATTRIBUTE, HANDLERS_ATTRIBUTE, HandlerFile
 from lambda_durable.local import HandlerRef, LocalBackend
+from lambda_durable.local.invoke.pool import WorkerPool
 from lambda_durable.local.http.server import DurableServer
 from lambda_durable.wire import PYTHON, ErrorObject, Event
 
@@ -123,6 +125,15 @@ class _ObservedBackend(LocalBackend):
         )
 
 
+def _references(handler_file: HandlerFile) -> dict[int, HandlerRef]:
+    """Each handler of the file by identity -> how a worker process finds it."""
+    found: dict[int, HandlerRef] = {}
+    for attribute, entries in ((HANDLERS_ATTRIBUTE, handler_file.handlers), (FUNCTIONS_ATTRIBUTE, handler_file.functions)):
+        for key, handler in entries.items():
+            found[id(handler)] = HandlerRef(str(handler_file.path), attribute, key)
+    return found
+
+
 def _poll(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -145,9 +156,15 @@ class ServeBackend:
     """The conformance ``Backend`` and ``CallbackBackend`` over ``serve`` + boto3.
 
     ``real_time``: the server's clock is real time (``serve --real-time``), so waits take
-    as long as on Lambda; else it skips waits and retries (``serve``'s default)."""
+    as long as on Lambda; else it skips waits and retries (``serve``'s default).
+    ``pool``: the worker pool durable handlers run in (shared by many servers; the
+    caller closes it), found by reference in ``handler_file``; None: in process."""
 
-    def __init__(self, *, real_time: bool = False) -> None:
+    def __init__(
+        self, *, real_time: bool = False, pool: WorkerPool | None = None, handler_file: HandlerFile | None = None
+    ) -> None:
+        self.pool = pool
+        self._refs = _references(handler_file) if handler_file is not None else {}
         self.backend = _ObservedBackend(real_time)
         self.server = DurableServer(self.backend, port=0).start()
         self.model_check = ModelCheck()
@@ -157,12 +174,20 @@ class ServeBackend:
 
     def register(self, name: str, handler: Any, isolated: bool = False) -> None:
         """Functions are deployed, not created over the API: register them on the backend
-        behind the server. An isolated handler's subprocess checkpoints to the server over
-        HTTP (``AWS_ENDPOINT_URL_LAMBDA``), as it would on Lambda."""
-        if isolated:
+        behind the server, as ``lambda-durable serve --handlers FILE`` does. With a
+        worker pool (``serve``'s default) every durable handler, crashing or not, runs
+        in a warm worker; else in this process, except an ``isolated`` one, whose
+        subprocess checkpoints to the server over HTTP (``AWS_ENDPOINT_URL_LAMBDA``), as
+        it would on Lambda. Plain invoke targets run in this process."""
+        ref = handler if isinstance(handler, HandlerRef) else self._refs.get(id(handler))
+        if ref is not None:
+            self.server.api.refs[name] = ref
+        durable = isinstance(handler, HandlerRef) or getattr(handler, "__durable_handler__", False) is True
+        if self.pool is not None and durable and ref is not None:
+            invoker = self.pool.invoker(ref, keep_stdout=True)
+            self.backend.register(name, ref, durable=True, invoker=invoker)
+        elif isolated:
             self.backend.register(name, handler, isolated=True, endpoint=self.server.url)
-            if isinstance(handler, HandlerRef):
-                self.server.api.refs[name] = handler
         else:
             self.backend.register(name, handler)
 

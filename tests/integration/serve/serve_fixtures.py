@@ -15,18 +15,25 @@ from serve_helpers import ModelCheck
 from lambda_durable.local import LocalBackend
 from lambda_durable.local.handlers_file import register_handler_file
 from lambda_durable.local.http.server import DurableServer
+from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS
+from lambda_durable.local.invoke.pool import WorkerPool
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 HERE = Path(__file__).parent
+WORKERS = 2
 
 
-def start_server(handlers: Path, *, isolated: bool = False, db: str | None = None,
-                 real_time: bool = False, handler_endpoint: str | None = None) -> DurableServer:
+def start_server(handlers: Path, *, isolated: bool = False, in_process: bool = False, db: str | None = None,
+                 real_time: bool = False, handler_endpoint: str | None = None,
+                 timeout: float = INVOCATION_TIMEOUT_SECONDS, memory_mb: int | None = None) -> DurableServer:
+    """As ``lambda-durable serve`` starts: handlers in a worker pool unless ``in_process``
+    or ``isolated``."""
     backend = LocalBackend(db, real_time=real_time)
-    server = DurableServer(backend, port=0, handler_endpoint=handler_endpoint)
-    refs = register_handler_file(backend, handlers, endpoint=server.url, isolated=isolated)
+    pool = None if in_process or isolated else WorkerPool(WORKERS, memory_mb=memory_mb)
+    server = DurableServer(backend, port=0, handler_endpoint=handler_endpoint, workers=pool)
+    refs = register_handler_file(backend, handlers, endpoint=server.url, isolated=isolated, pool=pool, timeout=timeout)
     server.api.refs.update(refs.unwrap())
     return server.start()
 

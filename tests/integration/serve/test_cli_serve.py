@@ -13,9 +13,9 @@ from serve_fixtures import HERE, make_client
 from lambda_durable.cli import main
 
 
-def serve(*args: str) -> subprocess.Popen[str]:
+def serve(*args: str, handlers: Path = HERE / "ours_handlers.py") -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "lambda_durable.cli", "serve", "--handlers", str(HERE / "ours_handlers.py"), *args],
+        [sys.executable, "-m", "lambda_durable.cli", "serve", "--handlers", str(handlers), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -59,3 +59,36 @@ def test_serve_refuses_a_non_loopback_host_and_bad_files(tmp_path: Path, capsys:
     assert main(["serve", "--handlers", handlers, "--host", "0.0.0.0", "--port", "0", "--db", db]) == 2
     assert main(["serve", "--handlers", str(tmp_path / "missing.py"), "--port", "0", "--db", db]) == 2
     assert main(["serve", "--port", "0"]) == 2
+
+
+def test_serve_outlives_a_handler_that_kills_its_process(tmp_path: Path) -> None:
+    """Default options: the handler runs in a worker, so its ``os._exit`` is one failed
+    invocation; the service re-invokes it and the server goes on answering."""
+    process = serve("--port", "0", "--db", str(tmp_path / "runs.db"), handlers=HERE / "crash_handlers.py")
+    try:
+        client = make_client(url_of(process))
+        answer = client.invoke(FunctionName="exits", Payload=b'"once"')
+        assert json.loads(answer["Payload"].read()) == "survived once"
+        again = client.invoke(FunctionName="greet", Payload=b'"you"')
+        assert json.loads(again["Payload"].read()) == "hello you"
+    finally:
+        assert stop(process) == 0
+
+
+def test_serve_rejects_bad_pool_options_and_timeouts(tmp_path: Path) -> None:
+    handlers = str(HERE / "ours_handlers.py")
+    db = str(tmp_path / "x.db")
+    for bad in (
+        ["--workers", "0"],
+        ["--invocation-timeout", "0"],
+        ["--invocation-timeout", "901"],
+        ["--worker-memory", "-1"],
+        ["--in-process", "--workers", "2"],
+        ["--in-process", "--isolated"],
+        ["--in-process", "--worker-memory", "512"],
+    ):
+        assert main(["serve", "--handlers", handlers, "--port", "0", "--db", db, *bad]) == 2, bad
+    for index, timeouts in enumerate(('{"steps": 0}', '{"steps": "soon"}', '{"nobody": 5}', '["steps"]')):
+        broken = tmp_path / f"timeouts_{index}.py"  # a new module each: imports are cached by file
+        broken.write_text(f"from ours_handlers import HANDLERS\nTIMEOUTS = {timeouts}\n")
+        assert main(["serve", "--handlers", str(broken), "--port", "0", "--db", db]) == 2, timeouts

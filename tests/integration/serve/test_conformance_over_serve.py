@@ -2,7 +2,9 @@
 
 The same requirement files, handlers (``tests/conformance/handlers.py``) and runner as
 ``tests/conformance/test_conformance.py``, but each requirement runs on a fresh
-``DurableServer`` through ``ServeBackend`` (see ``serve_conformance``): started with
+``DurableServer`` with ``serve``'s default options (durable handlers in warm worker
+processes, so the crash requirements 1-17 and 3-12 need no special treatment) through
+``ServeBackend`` (see ``serve_conformance``): started with
 ``Invoke``, read with ``GetDurableExecution``/``GetDurableExecutionHistory``, answered
 with the ``SendDurableExecutionCallback*`` APIs, every response checked against
 botocore's model. The histories a client reads over the wire must match the same
@@ -38,6 +40,7 @@ from lambda_durable.conformance.handler_file import load_handler_file
 from lambda_durable.conformance.report import Verdict, VerdictKind
 from lambda_durable.conformance.requirements import Requirement, RequirementError, load_requirements, loaded_id
 from lambda_durable.conformance.runner import Runner
+from lambda_durable.local.invoke.pool import WorkerPool
 
 REPO = Path(__file__).resolve().parents[3]
 HANDLERS_FILE = REPO / "tests" / "conformance" / "handlers.py"
@@ -49,6 +52,9 @@ SUITES = (
 WORKERS = 24
 """Requirements in flight at once: most of a run is real-time callback timeouts and
 action delays, so they overlap well even on two cores."""
+POOL_WORKERS = 4
+"""Warm worker processes shared by every server, as ``serve`` runs handlers by default
+(one pool for all, so the run starts a handful of processes, not one per server)."""
 
 Loaded = Result[Requirement, RequirementError]
 
@@ -91,17 +97,17 @@ PARAMS = [
 ]
 
 
-def _real_time_backend() -> ServeBackend:
-    return ServeBackend(real_time=True)
-
-
 @pytest.fixture(scope="module")
 def verdicts() -> Iterator[dict[str, Verdict]]:
-    handler_file = load_handler_file(HANDLERS_FILE)
-    assert is_successful(handler_file), handler_file.failure()
+    loaded = load_handler_file(HANDLERS_FILE)
+    assert is_successful(loaded), loaded.failure()
+    handler_file = loaded.unwrap()
     rng = random.Random(20261201)
-    skipping = Runner(handler_file.unwrap(), backend_factory=ServeBackend, rng=rng)
-    real_time = Runner(handler_file.unwrap(), backend_factory=_real_time_backend, rng=rng)
+    pool = WorkerPool(POOL_WORKERS)
+    skipping = Runner(handler_file, backend_factory=lambda: ServeBackend(pool=pool, handler_file=handler_file), rng=rng)
+    real_time = Runner(
+        handler_file, backend_factory=lambda: ServeBackend(real_time=True, pool=pool, handler_file=handler_file), rng=rng
+    )
 
     def verdict(item: Loaded) -> Verdict:
         return (real_time if _real_time(item) else skipping).verdict(item)
@@ -109,8 +115,8 @@ def verdicts() -> Iterator[dict[str, Verdict]]:
     wanted = list(LOADED)
     # the slow (real-time) ones first, so they overlap with everything else
     wanted.sort(key=lambda item: not _real_time(item))
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="conformance-over-serve") as pool:
-        yield {v.requirement_id: v for v in pool.map(verdict, wanted)}
+    with pool, ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="conformance-over-serve") as threads:
+        yield {v.requirement_id: v for v in threads.map(verdict, wanted)}
 
 
 def test_requirements_are_available() -> None:

@@ -1,10 +1,13 @@
-"""``lambda-durable serve --handlers FILE [--host H] [--port P] [--db PATH] [--real-time]``.
+"""``lambda-durable serve --handlers FILE [--host H] [--port P] [--db PATH] [--real-time] ...``.
 
 Serves the Lambda REST API of the durable executions (Invoke, checkpoint, state,
 history, list, stop, callbacks) over the same SQLite store as ``run``, so boto3, the
 AWS CLI and handlers of any SDK can talk to the local backend. Binds loopback unless
 ``--allow-remote``. ``--handler-endpoint URL`` is where handlers run for an
 ``X-Dex-Handler-Invoke`` request (the official testing server) send their checkpoints.
+Handlers run in a pool of warm worker processes (``--workers``), so a crashing or hung
+handler costs a failed invocation, never the server; ``--in-process`` runs them in the
+server's own process (fastest; a handler that crashes takes the server with it).
 Exit status: 0 after Ctrl-C, 2 bad usage.
 """
 
@@ -20,8 +23,10 @@ from returns.pipeline import is_successful
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.cli.cli_run import DEFAULT_DB
-from lambda_durable.local.handlers_file import register_handler_file
+from lambda_durable.local.handlers_file import MAX_TIMEOUT, register_handler_file
 from lambda_durable.local.http.server import DEFAULT_HOST, DEFAULT_PORT, DurableServer
+from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS
+from lambda_durable.local.invoke.pool import WorkerPool
 
 _PROG = "lambda-durable serve"
 
@@ -35,6 +40,20 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _timeout(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(text)
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=_PROG, description="Serve the durable-execution REST API on the local backend.")
     parser.add_argument("--handlers", required=True, metavar="FILE", help="file defining HANDLERS (and FUNCTIONS)")
@@ -42,7 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0: any)")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits and retries")
-    parser.add_argument("--isolated", action="store_true", help="run every handler in a subprocess, over HTTP")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="worker processes for the handlers (default: CPU count)"
+    )
+    where.add_argument(
+        "--in-process", action="store_true", help="run handlers in the server process (unsafe for crashing handlers)"
+    )
+    where.add_argument("--isolated", action="store_true", help="run every handler in a new subprocess, over HTTP")
+    parser.add_argument(
+        "--invocation-timeout",
+        type=_timeout,
+        default=INVOCATION_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"kill an invocation running longer (default: {INVOCATION_TIMEOUT_SECONDS}; TIMEOUTS in FILE per function)",
+    )
+    parser.add_argument(
+        "--worker-memory", type=_positive_int, metavar="MB", help="cap each worker's address space (default: none)"
+    )
     parser.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     parser.add_argument(
         "--handler-endpoint",
@@ -62,11 +98,15 @@ def main(argv: Sequence[str]) -> int:
         return 2
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
+    if args.worker_memory is not None and (args.in_process or args.isolated):
+        print(f"{_PROG}: --worker-memory needs the worker pool (not --in-process or --isolated)", file=sys.stderr)
+        return 2
     try:
         backend = LocalBackend(args.db, real_time=args.real_time)
     except (OSError, ValueError, sqlite3.Error) as exc:
         print(f"{_PROG}: cannot open {args.db}: {exc}", file=sys.stderr)
         return 2
+    pool = None if args.in_process or args.isolated else WorkerPool(args.workers, memory_mb=args.worker_memory)
     try:
         server = DurableServer(
             backend,
@@ -75,18 +115,23 @@ def main(argv: Sequence[str]) -> int:
             allow_remote=args.allow_remote,
             handler_endpoint=args.handler_endpoint,
             verbose=args.verbose,
+            workers=pool,
         )
     except (OSError, ValueError) as exc:
         backend.close()
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 2
-    registered = register_handler_file(backend, args.handlers, endpoint=server.url, isolated=args.isolated)
+    registered = register_handler_file(
+        backend, args.handlers, endpoint=server.url, isolated=args.isolated, pool=pool, timeout=args.invocation_timeout
+    )
     if not is_successful(registered):
         server.close()
         backend.close()
         print(f"{_PROG}: {registered.failure()}", file=sys.stderr)
         return 2
     server.api.refs.update(registered.unwrap())
+    if pool is not None:
+        pool.warm()
     print(f"serving {', '.join(sorted(registered.unwrap()))} at {server.url} (store: {args.db})", flush=True)
     try:
         server.serve_forever()

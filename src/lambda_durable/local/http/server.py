@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
@@ -22,6 +24,7 @@ from lambda_durable.local.http.endpoints import MAX_BODY, DurableApi
 from lambda_durable.local.http.pump import Pump
 from lambda_durable.local.http.rest import Request, Response, error_response
 from lambda_durable.local.invoke.handler_ref import HandlerRef
+from lambda_durable.local.invoke.pool import WorkerPool
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9014
@@ -79,6 +82,11 @@ class _Server(ThreadingHTTPServer):
     api: DurableApi
     verbose: bool = False
 
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        """A client that hung up (a pooled connection dropped at exit) is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
@@ -90,7 +98,8 @@ class DurableServer:
     ``port=0`` picks a free port (``url`` tells which). Functions must be registered on
     ``backend`` before ``start``; ``refs`` are their handler references, needed to run a
     handler for an ``X-Dex-Handler-Invoke`` request, whose checkpoints go to
-    ``handler_endpoint``."""
+    ``handler_endpoint``. ``workers``: the pool the registered handlers run in, closed
+    with the server."""
 
     def __init__(
         self,
@@ -102,10 +111,13 @@ class DurableServer:
         refs: Mapping[str, HandlerRef] | None = None,
         handler_endpoint: str | None = None,
         verbose: bool = False,
+        workers: WorkerPool | None = None,
     ) -> None:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to listen on {host}: not a loopback address (allow it explicitly)")
         self.backend = backend
+        self.workers = workers
+        """The worker pool the handlers run in, closed with the server (None: in process)."""
         self.pump = Pump(backend)
         server_class = _Server6 if ":" in host else _Server
         self._http = server_class((host, port), _Handler, bind_and_activate=True)
@@ -145,6 +157,8 @@ class DurableServer:
             self._http.shutdown()
             self._thread.join(timeout=10)
         self._http.server_close()
+        if self.workers is not None:
+            self.workers.close()  # first: a hung invocation must not hold the pump's stop
         self.pump.stop()
 
     def __enter__(self) -> DurableServer:

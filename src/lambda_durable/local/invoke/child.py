@@ -11,23 +11,15 @@ import json
 import logging
 import os
 import sys
-import traceback
 from typing import Any
 
 from returns.pipeline import is_successful
 
 from lambda_durable.local.invoke.handler_ref import HandlerRef, resolve_handler
-from lambda_durable.local.invoke.invokers import LambdaContext, LocalLambdaContext
+from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS
 from lambda_durable.local.invoke.logs import SDK_LOGGER, JsonLinesHandler
 from lambda_durable.local.invoke.rpc import RpcClient, send
-
-
-def _raised(exc: BaseException) -> dict[str, Any]:
-    return {
-        "ErrorType": type(exc).__name__,
-        "ErrorMessage": str(exc),
-        "StackTrace": traceback.format_exception(exc),
-    }
+from lambda_durable.local.invoke.worker import lambda_context, raised_body
 
 
 def _setup_logging() -> None:
@@ -53,25 +45,15 @@ def run(inbox_fd: int, outbox_fd: int) -> int:
             send(outbox, {"raised": {"ErrorType": "Runtime.ImportModuleError", "ErrorMessage": loaded.failure()}})
             return 0
         handler = loaded.unwrap()
-        ctx_data: dict[str, Any] = init["context"]
-        # without the pipe client, the handler's SDK finds the service through
-        # AWS_ENDPOINT_URL_LAMBDA, as on Lambda
-        identity = {
-            "aws_request_id": ctx_data["request_id"],
-            "function_name": ctx_data["function_name"],
-            "invoked_function_arn": ctx_data["function_arn"],
-        }
-        context = (
-            LocalLambdaContext(**identity, durable_service_client=RpcClient(outbox, inbox))
-            if init.get("client", "rpc") == "rpc"
-            else LambdaContext(**identity)
-        )
+        send(outbox, {"started": True})
+        client = RpcClient(lambda message: send(outbox, message), inbox) if init.get("client", "rpc") == "rpc" else None
+        context = lambda_context(init["context"], client, INVOCATION_TIMEOUT_SECONDS)
         try:
             output = handler(init["event"], context)
             message: dict[str, Any] = {"output": output}
             text = json.dumps(message)
         except BaseException as exc:  # the whole point: report anything the handler does
-            text = json.dumps({"raised": _raised(exc)})
+            text = json.dumps({"raised": raised_body(exc)})
         outbox.write(text + "\n")
         outbox.flush()
     return 0

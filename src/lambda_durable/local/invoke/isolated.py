@@ -8,6 +8,10 @@ without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULAT
 With ``endpoint`` set the child gets no client at all: like a handler on Lambda it
 reaches the service over HTTP, through ``AWS_ENDPOINT_URL_LAMBDA`` (``lambda-durable
 serve``, or any Lambda-compatible endpoint), so handlers written with any SDK run.
+
+What the worker pool (``pool``) shares with it lives here too: ``converse``, the parent's
+side of one invocation over the pipes, and the ``Watchdog`` that kills a process past
+its invocation timeout (``Sandbox.Timedout``).
 """
 
 from __future__ import annotations
@@ -59,18 +63,109 @@ def exit_error(request_id: str, returncode: int) -> ErrorObject:
     )
 
 
-def endpoint_environment(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
-    """What a child needs so the default boto3 ``lambda`` client talks to ``endpoint``."""
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
-    env.update(
-        AWS_ENDPOINT_URL_LAMBDA=endpoint,
-        AWS_REGION=region,
-        AWS_DEFAULT_REGION=region,
-        AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-        AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-        AWS_EC2_METADATA_DISABLED="true",
+def timed_out(request_id: str, seconds: float) -> ErrorObject:
+    """A killed hung invocation, as Lambda reports it; the service re-invokes."""
+    return ErrorObject(
+        error_type="Sandbox.Timedout",
+        error_message=f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds",
     )
+
+
+def endpoint_variables(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """What a process needs so the default boto3 ``lambda`` client talks to ``endpoint``."""
+    return {
+        "AWS_ENDPOINT_URL_LAMBDA": endpoint,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def endpoint_environment(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """This process's environment with ``endpoint_variables`` (and no AWS profile)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
+    env.update(endpoint_variables(endpoint, region))
     return env
+
+
+INIT_SECONDS = 30.0
+"""How long a process may take to import the handler before its invocation's clock
+starts (Lambda allows 10 s of init; a loaded machine needs more)."""
+
+
+class Watchdog:
+    """Kills a process that runs past its time: ``INIT_SECONDS`` to load the handler,
+    then, from ``started``, the invocation's timeout. ``fired`` says it did."""
+
+    def __init__(self, process: subprocess.Popen[str], seconds: float) -> None:
+        self.process = process
+        self.seconds = seconds
+        self.fired = threading.Event()
+        self._timer: threading.Timer | None = None
+        self._arm(INIT_SECONDS)
+
+    def _arm(self, seconds: float) -> None:
+        self.stop()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self.fired.set()
+        self.process.kill()
+
+    def started(self) -> None:
+        """The handler is loaded: its invocation's clock starts now."""
+        self._arm(self.seconds)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+@frozen
+class Final:
+    """A process's answer for one invocation; ``retire``: the process cannot go on."""
+
+    result: Result[InvocationOutput, ErrorObject]
+    retire: bool = False
+
+
+def converse(
+    first: dict[str, Any],
+    client: DurableServiceClient | None,
+    to_child: IO[str],
+    from_child: IO[str],
+    sink: LogSink,
+    watchdog: Watchdog,
+) -> Final | None:
+    """Send ``first``, answer the process's service calls and keep its log records until
+    its final answer; None if it went away without one."""
+    try:
+        send(to_child, first)
+    except OSError:
+        return None
+    for line in from_child:
+        try:
+            message: dict[str, Any] = json.loads(line)
+        except ValueError:
+            continue
+        if "log" in message:
+            sink(message["log"])
+        elif "started" in message:
+            watchdog.started()
+        elif "method" in message and client is not None:
+            try:
+                send(to_child, serve_request(client, message))
+            except OSError:
+                return None
+        elif "output" in message:
+            return Final(validate_output(message["output"]))
+        elif "raised" in message:
+            return Final(_raised_error(message["raised"]), bool(message.get("retire")))
+    return None
 
 
 @frozen
@@ -81,6 +176,8 @@ class ProcessInvoker:
     python: str = sys.executable
     keep_stdout: bool = False
     endpoint: str | None = None
+    timeout: float = INVOCATION_TIMEOUT_SECONDS
+    """Seconds before a hung invocation is killed (``Sandbox.Timedout``)."""
 
     def invoke(
         self, ticket: InvocationTicket, client: DurableServiceClient, sink: LogSink
@@ -136,46 +233,18 @@ class ProcessInvoker:
             },
             "client": "rpc" if client is not None else "endpoint",
         }
+        watchdog = Watchdog(proc, self.timeout)
         with os.fdopen(to_child_w, "w") as to_child, os.fdopen(from_child_r, "r") as from_child:
-            final = self._converse(init, client, to_child, from_child)
-        try:
-            returncode = proc.wait(timeout=INVOCATION_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            final = converse(init, client, to_child, from_child, sink, watchdog)
             returncode = proc.wait()
+        watchdog.stop()
         pump.join(timeout=5)
         printed.join(timeout=5)
-        if final is None:
-            return Failure(exit_error(request_id, returncode))
-        return final
-
-    def _converse(
-        self,
-        init: dict[str, Any],
-        client: DurableServiceClient | None,
-        to_child: IO[str],
-        from_child: IO[str],
-    ) -> Result[InvocationOutput, ErrorObject] | None:
-        try:
-            send(to_child, init)
-        except OSError:
-            return None
-        for line in from_child:
-            try:
-                message: dict[str, Any] = json.loads(line)
-            except ValueError:
-                continue
-            if "method" in message and client is not None:
-                try:
-                    send(to_child, serve_request(client, message))
-                except OSError:
-                    return None
-            elif "output" in message:
-                return validate_output(message["output"])
-            elif "raised" in message:
-                raised: dict[str, Any] = message["raised"]
-                return _raised_error(raised)
-        return None
+        if final is not None:
+            return final.result
+        if watchdog.fired.is_set():
+            return Failure(timed_out(request_id, self.timeout))
+        return Failure(exit_error(request_id, returncode))
 
 
 def _raised_error(raised: dict[str, Any]) -> Result[InvocationOutput, ErrorObject]:

@@ -2,9 +2,10 @@
 
 Only records that carry an ``executionArn`` attribute are kept (the SDK's replay-aware
 logger adds it as ``extra``); each becomes a JSON dict of ``message``, ``level``,
-``timestamp``, ``logger`` and every extra field. In-process the records are caught by a
-handler on the root logger for the duration of one invocation; a child process writes
-them as JSON lines on its stderr and the parent reads them back. Lines the handler prints
+``timestamp``, ``logger`` and every extra field. A capture is context-local: one handler,
+installed once, hands each record to the capture its own thread (or task) opened for
+that execution, so concurrent invocations never lose or swap records. A child process
+writes them as JSON lines on its stderr and the parent reads them back. Lines the handler prints
 to stdout can be kept too, as ``{"message": line, "stream": "stdout", ...}`` records, the
 way Lambda puts raw prints in the function's log group.
 """
@@ -15,7 +16,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -51,18 +52,47 @@ def record_to_json(record: logging.LogRecord) -> dict[str, Any] | None:
     return out
 
 
-class CapturingHandler(logging.Handler):
-    """Hands the JSON form of one execution's records to a sink."""
+_OPEN: ContextVar[Mapping[str, LogSink]] = ContextVar("lambda_durable_log_captures", default={})
+"""The captures open in this context (thread or task), by execution ARN."""
 
-    def __init__(self, execution_arn: str, sink: LogSink) -> None:
+
+class _Dispatcher(logging.Handler):
+    """Installed once, never removed: hands each record to the capture of its execution
+    open in the emitting context. Adding and removing a handler per invocation is what
+    lost records under concurrency: ``removeHandler`` mutates the list another thread
+    is iterating, which then skips a handler."""
+
+    def __init__(self, only_if_sdk_stops: bool) -> None:
         super().__init__(logging.DEBUG)
-        self.execution_arn = execution_arn
-        self.sink = sink
+        self.only_if_sdk_stops = only_if_sdk_stops
+        """On the SDK logger: act only when its records do not also reach the root's."""
+
+    def handle(self, record: logging.LogRecord) -> bool:  # no handler lock: emit is reentrant
+        self.emit(record)
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        data = record_to_json(record)
-        if data is not None and data.get("executionArn") == self.execution_arn:
-            self.sink(data)
+        captures = _OPEN.get()
+        if not captures or (self.only_if_sdk_stops and logging.getLogger(SDK_LOGGER).propagate):
+            return
+        arn = getattr(record, "executionArn", None)
+        sink = captures.get(arn) if isinstance(arn, str) else None
+        if sink is not None:
+            data = record_to_json(record)
+            if data is not None:
+                sink(data)
+
+
+_dispatch_lock = threading.Lock()
+_dispatching: list[_Dispatcher] = []
+
+
+def _install_dispatchers() -> None:
+    with _dispatch_lock:
+        if not _dispatching:
+            _dispatching.extend((_Dispatcher(False), _Dispatcher(True)))
+            logging.getLogger().addHandler(_dispatching[0])
+            logging.getLogger(SDK_LOGGER).addHandler(_dispatching[1])
 
 
 class JsonLinesHandler(logging.Handler):
@@ -85,24 +115,21 @@ class JsonLinesHandler(logging.Handler):
 
 @contextmanager
 def capture_logs(execution_arn: str, sink: LogSink) -> Iterator[None]:
-    """Catch one execution's records while the block runs.
+    """Catch the records of ``execution_arn`` logged from this context while the block runs.
 
-    The SDK logger is lowered to INFO for the block when it has no level of its own, so
-    ``logger.info`` records exist to be caught (nested blocks keep the outer setting).
+    Exact under any concurrency: the capture is context-local (a thread sees only its
+    own), so two invocations running at once never see each other's records. The SDK
+    logger is lowered to INFO for the block when it has no level of its own, so
+    ``logger.info`` records exist to be caught.
     """
-    handler = CapturingHandler(execution_arn, sink)
-    root = logging.getLogger()
+    _install_dispatchers()
     sdk = logging.getLogger(SDK_LOGGER)
     _SDK_LEVEL.enter(sdk)
-    # A record reaches both only if it propagates past ``sdk``, which then it does not.
-    targets = [root] if sdk.propagate else [root, sdk]
-    for target in targets:
-        target.addHandler(handler)
+    _OPEN.set({**_OPEN.get(), execution_arn: sink})
     try:
         yield
     finally:
-        for target in targets:
-            target.removeHandler(handler)
+        _OPEN.set({arn: kept for arn, kept in _OPEN.get().items() if arn != execution_arn})
         _SDK_LEVEL.leave(sdk)
 
 
