@@ -1,4 +1,4 @@
-"""The durable-execution APIs of ``serve``, one method per REST operation (EMULATOR.md §7).
+"""The durable-execution APIs of ``serve``, one method per REST operation (docs/protocol.md §9).
 
 Each method turns a decoded ``Request`` into a ``Response`` through the backend's
 service (which validates, serialises and persists) and tells the pump when something

@@ -1,4 +1,4 @@
-"""The read-only APIs of ``serve``: describe, history and list (EMULATOR.md §6, §7.2).
+"""The read-only APIs of ``serve``: describe, history and list (docs/protocol.md §9.2).
 
 Built from the service's records and history; nothing here changes state. Payloads are
 left out when ``IncludeExecutionData`` is false (the model's default is true).

@@ -1,4 +1,4 @@
-"""The Lambda REST wire, as ``serve`` speaks it (EMULATOR.md §7): routes, bodies, errors.
+"""The Lambda REST wire, as ``serve`` speaks it (docs/protocol.md §9): routes, bodies, errors.
 
 Pure functions over plain ``Request``/``Response`` values, so the HTTP server stays a
 thin shell and the routing can be tested without sockets. Path labels are split on

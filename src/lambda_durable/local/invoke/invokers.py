@@ -1,4 +1,4 @@
-"""Running one handler invocation in this process (EMULATOR.md §2.2).
+"""Running one handler invocation in this process (docs/protocol.md §6.3).
 
 An invoker turns a ticket into the handler's validated output, or the ``ErrorObject``
 of a failed invocation (raised, crashed, or returned something that is not an output).

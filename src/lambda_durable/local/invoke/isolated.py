@@ -3,7 +3,7 @@
 The child (``python -m lambda_durable.local.invoke.child``) imports the handler by reference
 and talks to this process's service over JSON-lines pipes (``rpc``). Its stderr carries
 the handler's JSON log records; other stderr text is passed through. A child that exits
-without a final answer is a failed invocation with ``Runtime.ExitError`` (EMULATOR.md §2.5).
+without a final answer is a failed invocation with ``Runtime.ExitError`` (docs/protocol.md §6.6).
 
 With ``endpoint`` set the child gets no client at all: like a handler on Lambda it
 reaches the service over HTTP, through ``AWS_ENDPOINT_URL_LAMBDA`` (``lambda-durable

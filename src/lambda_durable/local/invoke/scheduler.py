@@ -1,4 +1,4 @@
-"""Driving an execution, and the chained executions it waits on, on their clock (EMULATOR.md §4.1).
+"""Driving an execution, and the chained executions it waits on, on their clock (docs/protocol.md §8.1-§8.2).
 
 One invocation at a time per execution. A *family* is an execution plus, recursively,
 the child executions of its pending chained invokes; it lives on one clock, the
