@@ -110,12 +110,17 @@ class Checkpointer:
         shows as an interrupted step); a hot loop of fast steps still shares one call.
         Never waits for another thread's call: that call is making things durable already.
         """
+        if self.due_before_user_code():
+            self._flush(wait=not self.has_checkpointed)
+
+    def due_before_user_code(self) -> bool:
+        """Whether ``before_user_code`` would checkpoint now (an asynchronous driver then
+        runs it off the event loop)."""
         if not self._queue:  # a racy read is fine: a miss only delays a deferred update
-            return
+            return False
         oldest = self._oldest
         stale = oldest is not None and time.monotonic() - oldest > self._max_delay
-        if stale or not self.has_checkpointed:
-            self._flush(wait=not self.has_checkpointed)
+        return stale or not self.has_checkpointed
 
     def flush(self) -> None:
         """Send everything queued (in order, in as many calls as the limits need)."""
