@@ -17,7 +17,7 @@ from typing import Any
 from returns.result import Failure, Result
 
 from lambda_durable.aio.child import run_in_slot, run_virtual
-from lambda_durable.aio.driver import Ready, Tasks, flush, perform, uncancel
+from lambda_durable.aio.driver import Arrivals, Ready, Tasks, flush, perform, uncancel
 from lambda_durable.batch import BatchResult
 from lambda_durable.decisions.batch import BatchPlanner
 from lambda_durable.decisions.context import RunBody, plan_context
@@ -88,27 +88,28 @@ class _AsyncContainer:
         container = self.container
         total = len(branches)
         planner = BatchPlanner(total, container.spec.max_concurrency or max(total, 1), container.spec.completion)
-        running: set[asyncio.Task[Report]] = set()
+        arrivals: Arrivals[Report] = Arrivals()
+        running = 0
         progressed = False
         while planner.reason is None:
-            running.update(self._start(index, branches[index]) for index in planner.admit())
-            if not running:
+            for index in planner.admit():
+                arrivals.add(self._start(index, branches[index]))
+                running += 1
+            if running == 0:
                 if not (progressed and planner.has_suspended()):
                     break
                 await flush(container.checkpointer)  # a finished branch may release a waiting one
                 progressed = False
-                running.update(self._start(index, branches[index]) for index in planner.resume())
+                for index in planner.resume():
+                    arrivals.add(self._start(index, branches[index]))
+                    running += 1
                 continue
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=lambda t: t.result()[0]):
-                running.discard(task)
-                index, report = task.result()
-                noted = note_report(planner, index, report)
-                if isinstance(noted, Diverged):
-                    return Failure(noted.error)
-                progressed = progressed or noted
-                if _complete(planner):
-                    break  # the rest are abandoned, like those still running
+            index, report = (await arrivals.next()).result()
+            running -= 1
+            noted = note_report(planner, index, report)
+            if isinstance(noted, Diverged):
+                return Failure(noted.error)
+            progressed = progressed or noted
         if planner.reason is None:
             raise Suspend()
         return container.complete(planner.result())  # a queued update: nothing to wait for
@@ -139,7 +140,3 @@ class _AsyncContainer:
             return taken
         return await run_in_slot(inner, taken.unwrap(), branch.body, container.item_codec, container.make_context)
 
-
-def _complete(planner: BatchPlanner) -> bool:
-    """Whether a completion rule is met (a call: the planner changes under the loop)."""
-    return planner.reason is not None

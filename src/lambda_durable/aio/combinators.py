@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from lambda_durable.aio.driver import Ready, Tasks, conclude, perform
+from lambda_durable.aio.driver import Arrivals, Ready, Tasks, conclude, perform
 from lambda_durable.batch import BatchItem, BatchItemStatus, BatchResult, CompletionReason
 from lambda_durable.decisions.step import FailAttempt, Returned, RunAttempt, settle_step
 from lambda_durable.decisions.verdict import Replayed
@@ -46,23 +46,22 @@ async def watch(
     tasks: Tasks, ops: Sequence[Operation[Any]], decides: Callable[[Result[Any, DurableError]], bool]
 ) -> Watched:
     """Await the operations as they finish, until one's result ``decides``."""
-    futures = {_future(tasks, op): index for index, op in enumerate(ops)}
-    pending = set(futures)
+    arrivals: Arrivals[Result[Any, DurableError]] = Arrivals()
+    futures = {arrivals.add(_future(tasks, op)): index for index, op in enumerate(ops)}
     results: dict[int, Result[Any, DurableError]] = {}
     suspended = False
-    while pending:
-        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for future in sorted(done, key=futures.__getitem__):
-            error = future.exception()
-            if isinstance(error, Suspend):
-                suspended = True
-                continue
-            if error is not None:
-                raise error
-            index = futures[future]
-            results[index] = future.result()
-            if decides(results[index]):
-                return Watched(results, index, suspended)
+    for _ in range(len(futures)):
+        future = await arrivals.next()
+        error = future.exception()
+        if isinstance(error, Suspend):
+            suspended = True
+            continue
+        if error is not None:
+            raise error
+        index = futures[future]
+        results[index] = future.result()
+        if decides(results[index]):
+            return Watched(results, index, suspended)
     return Watched(results, None, suspended)
 
 

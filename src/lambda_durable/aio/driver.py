@@ -75,6 +75,24 @@ def uncancel() -> None:
         task.uncancel()
 
 
+class Arrivals(Generic[T]):
+    """Futures in the order they finish (``asyncio.wait`` hands back an unordered set):
+    the first to finish in real time is the first taken, as with the sync driver's
+    report queue."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[asyncio.Future[T]] = asyncio.Queue()
+
+    def add(self, future: asyncio.Future[T]) -> asyncio.Future[T]:
+        future.add_done_callback(self._queue.put_nowait)
+        return future
+
+    async def next(self) -> asyncio.Future[T]:
+        return await self._queue.get()
+
+
 async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
     """Checkpoint ``send``: off the loop when its caller waits on the answer, else queued."""
     if send is None:

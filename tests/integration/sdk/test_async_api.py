@@ -66,8 +66,8 @@ def test_async_steps_run_once_and_replay_after_a_wait() -> None:
 def test_operations_take_their_ids_when_called_not_when_awaited() -> None:
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> Result[list[str], DurableError]:
-        slow_first = ctx.step(_sleepy("a", 0.02), name="a")
-        fast_second = ctx.step(_sleepy("b", 0.0), name="b")
+        slow_first = ctx.step(_after_yields("a", 10), name="a")
+        fast_second = ctx.step(_after_yields("b", 0), name="b")
         await ctx.wait(Duration.seconds(1))
         b, a = await asyncio.gather(fast_second, slow_first)
         return Success([a.unwrap(), b.unwrap()])
@@ -78,9 +78,12 @@ def test_operations_take_their_ids_when_called_not_when_awaited() -> None:
     assert ids == {"a": operation_id(None, 1), "b": operation_id(None, 2)}  # call order, not finish order
 
 
-def _sleepy(value: T, seconds: float) -> Callable[[StepContext], Awaitable[T]]:
+def _after_yields(value: T, times: int) -> Callable[[StepContext], Awaitable[T]]:
+    """A body that gives the loop ``times`` turns before it returns (order without clocks)."""
+
     async def body(_: StepContext) -> T:
-        await asyncio.sleep(seconds)
+        for _turn in range(times):
+            await asyncio.sleep(0)
         return value
 
     return body
@@ -160,7 +163,7 @@ def test_map_runs_items_as_tasks_and_replays_the_batch() -> None:
 
     async def item(c: AsyncDurableContext, value: int, index: int) -> Result[int, DurableError]:
         started.append(index)
-        return await c.step(_sleepy(value * 2, 0.01))
+        return await c.step(_after_yields(value * 2, 1))
 
     @durable_handler
     async def handler(event: list[int], ctx: AsyncDurableContext) -> Result[list[int], DurableError]:
@@ -181,7 +184,7 @@ def test_map_overlaps_branches_up_to_max_concurrency() -> None:
     async def item(c: AsyncDurableContext, value: int, index: int) -> Result[int, DurableError]:
         in_flight[0] += 1
         peak[0] = max(peak[0], in_flight[0])
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # every admitted branch starts before any ends
         in_flight[0] -= 1
         return Success(value)
 
@@ -216,7 +219,7 @@ def test_parallel_completion_rule_ends_the_batch_and_abandons_the_rest() -> None
         return await c.step(lambda _: "quick")
 
     async def slow(c: AsyncDurableContext) -> Result[str, DurableError]:
-        await asyncio.sleep(0.2)
+        await asyncio.Event().wait()  # never ends: abandoned, then cancelled with the invocation
         return Success("slow")
 
     @durable_handler
@@ -232,7 +235,7 @@ def test_parallel_completion_rule_ends_the_batch_and_abandons_the_rest() -> None
 def test_all_returns_results_in_order_or_the_first_failure() -> None:
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> str:
-        good = await ctx.all([ctx.step(_sleepy("x", 0.01)), ctx.step(lambda _: "y")])
+        good = await ctx.all([ctx.step(_after_yields("x", 3)), ctx.step(lambda _: "y")])
         bad = await ctx.all([ctx.step(lambda _: "z"), ctx.step(_raises, config=NO_RETRY)])
         failure = bad.failure() if isinstance(bad, Failure) else None
         return f"{good.unwrap()} {type(failure).__name__} {failure.error.error_message if failure else ''}"
@@ -258,7 +261,7 @@ def test_race_records_its_winner_so_replay_returns_the_same() -> None:
 
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> Result[str, DurableError]:
-        first = await ctx.race([ctx.step(_sleepy("slow", 0.2), name="slow"), ctx.step(_sleepy("fast", 0.0), name="fast")])
+        first = await ctx.race([ctx.step(_never, name="slow"), ctx.step(_after_yields("fast", 0), name="fast")])
         winners.append(first.unwrap())
         await ctx.wait(Duration.seconds(1))
         return first
@@ -269,10 +272,15 @@ def test_race_records_its_winner_so_replay_returns_the_same() -> None:
     assert ("StepSucceeded", "Race") in kinds(outcome)
 
 
+async def _never(_: StepContext) -> str:
+    await asyncio.Event().wait()
+    return "never"
+
+
 def test_any_skips_failures_and_fails_when_all_fail() -> None:
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> str:
-        one = await ctx.any([ctx.step(_raises, config=NO_RETRY), ctx.step(_sleepy("late", 0.01))])
+        one = await ctx.any([ctx.step(_raises, config=NO_RETRY), ctx.step(_after_yields("late", 1))])
         none = await ctx.any([ctx.step(_raises, config=NO_RETRY)])
         return f"{one.unwrap()} {type(none.failure()).__name__}"
 

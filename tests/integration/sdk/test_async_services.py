@@ -139,7 +139,7 @@ def test_a_cancelled_step_is_a_failed_attempt_with_a_clear_error() -> None:
     async def handler(event: object, ctx: AsyncDurableContext) -> str:
         op = ctx.step(hangs, name="hangs", config=StepConfig[int](retry_strategy=RetryStrategy.none()))
         assert isinstance(op, asyncio.Task)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)
         op.cancel()
         result = await op
         return result.failure().error.error_message or ""
