@@ -94,11 +94,14 @@ class Arrivals(Generic[T]):
 
 
 async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
-    """Checkpoint ``send``: off the loop when its caller waits on the answer, else queued."""
+    """Checkpoint ``send``: off the loop when its caller waits on the answer (or the queue is
+    full and must be sent first), else queued."""
     if send is None:
         return
     if send.wait:
         await asyncio.to_thread(checkpointer.send, send.update)
+    elif checkpointer.fills_queue(send.update):
+        await asyncio.to_thread(checkpointer.defer, send.update)
     else:
         checkpointer.defer(send.update)
 

@@ -91,12 +91,21 @@ class Checkpointer:
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
         size = update_size(update)
         queue = self._queue
-        if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):
+        if self._full(size):
             self._flush(wait=False)
         if self._oldest is None:
             self._oldest = time.monotonic()
         queue.append((update, size))
         self._queue_bytes += size
+
+    def fills_queue(self, update: OperationUpdate) -> bool:
+        """Whether ``defer(update)`` would make a checkpoint call first (the queue is full):
+        an asynchronous driver then defers off the event loop."""
+        return bool(self._queue) and self._full(update_size(update))
+
+    def _full(self, size: int) -> bool:
+        queue = self._queue
+        return bool(queue) and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL)
 
     def send(self, update: OperationUpdate) -> None:
         """Queue ``update`` and flush: returns once the service's answer to it is merged."""

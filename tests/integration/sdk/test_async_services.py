@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from typing import Any
 
 from attrs import frozen
@@ -194,3 +195,27 @@ def test_a_step_that_is_never_awaited_leaves_no_pending_task() -> None:
 async def _forever(_: StepContext) -> int:
     await asyncio.Event().wait()
     return 0
+
+
+def test_an_async_body_given_to_the_sync_api_fails_with_a_clear_error() -> None:
+    async def body(_: StepContext) -> int:
+        return 1
+
+    async def branch(c: DurableContext) -> Result[int, DurableError]:
+        return Success(1)
+
+    @durable_handler
+    def handler(event: object, ctx: DurableContext) -> list[str]:
+        no_retry = StepConfig[Any](retry_strategy=RetryStrategy.none())
+        sync_step: Any = ctx.step
+        sync_child: Any = ctx.run_in_child_context  # mypy refuses both calls; the runtime mirrors it
+        step: Result[int, DurableError] = sync_step(body, config=no_retry)
+        child: Result[int, DurableError] = sync_child(branch)
+        return [step.failure().error.error_message or "", child.failure().error.error_message or ""]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the coroutines are closed: no "never awaited" warning
+        outcome = run_local(handler)
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    messages = outcome.result or ""
+    assert messages.count("write the handler as async def") == 2
