@@ -1,4 +1,5 @@
-"""Async twins of the conformance handlers, for the step (1-x) and wait (2-x) suites.
+"""Async twins of the conformance handlers, for the step (1-x), wait (2-x) and child
+context (3-x) suites.
 
 The same requirements as ``handlers.py``, written as ``async def`` handlers against
 ``AsyncDurableContext`` (step bodies are ``async def`` where it changes anything): the
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from returns.result import Result, Success
 
 from lambda_durable import (
     AsyncDurableContext,
+    ChildConfig,
     DurableError,
     Duration,
     JitterStrategy,
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from handlers import HANDLERS as SYNC_HANDLERS  # noqa: E402 - the sibling file, found through the path set above
 from handlers import (  # noqa: E402
+    LARGE_RESULT_CHARS,
     NO_RETRY,
     ONE_SECOND_RETRY,
     Handler,
@@ -40,8 +44,11 @@ from handlers import (  # noqa: E402
     TransientError,
     UppercaseSerdes,
     User,
+    NamedValue,
     _crash,
     _fail_always,
+    _first_time,
+    _log_even_when_replaying,
     no_retry_on_transient,
     retry_on_transient,
 )
@@ -225,8 +232,164 @@ async def wait_hours(event: Any, ctx: AsyncDurableContext) -> Result[None, Durab
     return await ctx.wait(Duration.hours(1))
 
 
+# --- 3-x: child contexts ----------------------------------------------------------------------
+
+
+def _returns(value: str) -> Callable[[AsyncDurableContext], Awaitable[Result[str, DurableError]]]:
+    """A child body whose single step returns ``value``."""
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        return await child.step(lambda _: value)
+
+    return body
+
+
+async def _step_then_wait(child: AsyncDurableContext, value: str) -> Result[str, DurableError]:
+    stepped = await child.step(lambda _: value)
+    await child.wait(Duration.seconds(1))
+    return stepped
+
+
+@durable_handler
+async def child_basic(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-1: a child context whose single step returns the input."""
+    return await ctx.run_in_child_context(_returns(event))
+
+
+@durable_handler
+async def child_with_name(event: NamedValue, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-2: the child is named after the first input; its step returns the second."""
+    return await ctx.run_in_child_context(_returns(event.value), name=event.name)
+
+
+@durable_handler
+async def child_sequential_steps(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-3: two steps in a child, the second fed by the first."""
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        first = (await child.step(lambda _: event)).unwrap()
+        return await child.step(lambda _: first)
+
+    return await ctx.run_in_child_context(body, name="sequential-steps")
+
+
+async def _failing_child(child: AsyncDurableContext) -> Result[str, DurableError]:
+    return await child.step(_fail_always("child step fails"), config=NO_RETRY)
+
+
+@durable_handler
+async def child_error(event: Any, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-4: the child's only step fails without retry; the child and execution fail."""
+    return await ctx.run_in_child_context(_failing_child, name="failing-child")
+
+
+@durable_handler
+async def child_error_caught(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-5: the child fails, the parent handles it and a recovery step returns the input."""
+    failed = await ctx.run_in_child_context(_failing_child, name="failing-child")
+    return failed if isinstance(failed, Success) else await ctx.step(lambda _: event)
+
+
+@durable_handler
+async def child_step_retry(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-7: the child's step fails once, is retried after 1 s and returns the input."""
+
+    async def unreliable(step: StepContext) -> str:
+        if step.attempt < 2:
+            raise RuntimeError("first attempt fails")
+        return event
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        return await child.step(unreliable, config=StepConfig(retry_strategy=ONE_SECOND_RETRY))
+
+    return await ctx.run_in_child_context(body, name="retrying-child")
+
+
+@durable_handler
+async def child_step_retry_exhausted(event: Any, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-8: the child's step always fails; after 2 attempts the child fails."""
+    strategy = RetryStrategy(max_attempts=2, initial_delay=Duration.seconds(1), jitter=JitterStrategy.NONE)
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        return await child.step(_fail_always("always fails"), config=StepConfig(retry_strategy=strategy))
+
+    return await ctx.run_in_child_context(body, name="exhausted-child")
+
+
+@durable_handler
+async def child_replay_cached(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-9: a child then a wait; the replay returns the child's cached result."""
+    value = await ctx.run_in_child_context(_returns(event))
+    await ctx.wait(Duration.seconds(1))
+    return value
+
+
+@durable_handler
+async def child_step_and_wait(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-10: a step and a wait inside one child context."""
+    return await ctx.run_in_child_context(lambda child: _step_then_wait(child, event), name="step-and-wait")
+
+
+@durable_handler
+async def child_large_result(event: str, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+    """3-11: a child result over 256 KiB is recorded with ReplayChildren and re-run on replay."""
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        _log_even_when_replaying(child, f"large child context running for {event}")
+        small = await child.step(lambda _: event)
+        return small.map(lambda text: text * (LARGE_RESULT_CHARS // max(1, len(text)) + 1))
+
+    large = await ctx.run_in_child_context(body, name="large-payload-child")
+    await ctx.wait(Duration.seconds(1))
+    return large.map(len)
+
+
+@durable_handler
+async def child_interrupted(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-12: the child's step crashes the process on its first run; the next invocation
+    re-runs it without a second START and the child succeeds."""
+
+    async def crash_once(step: StepContext) -> str:
+        if _first_time(ctx, "3-12"):
+            _crash()
+        return event
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        return await child.step(crash_once)
+
+    return await ctx.run_in_child_context(body)
+
+
+@durable_handler
+async def child_custom_serdes(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-14: the child's serdes stores its result upper-cased."""
+    return await ctx.run_in_child_context(
+        _returns(event), name="uppercase-child", config=ChildConfig(serdes=UppercaseSerdes())
+    )
+
+
+@durable_handler
+async def child_logger_only(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-17: a child that only logs; its cached result means it never re-runs."""
+
+    async def body(child: AsyncDurableContext) -> Result[str, DurableError]:
+        child.logger.info(f"child context received {event}")
+        return Success(event)
+
+    value = await ctx.run_in_child_context(body, name="logging-child")
+    await ctx.wait(Duration.seconds(1))
+    return value
+
+
+@durable_handler
+async def child_then_root_operations(event: str, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+    """3-18: step + wait in a child, then step + wait at the root (three invocations)."""
+    inner = (await ctx.run_in_child_context(lambda child: _step_then_wait(child, event), name="inner-child")).unwrap()
+    return await _step_then_wait(ctx, inner)
+
+
 HANDLERS: dict[str, Handler] = {
     requirement: globals()[handler.__name__]  # each twin has its sync handler's name
     for requirement, handler in SYNC_HANDLERS.items()
-    if requirement.split("-")[0] in ("1", "2")
+    if requirement.split("-")[0] in ("1", "2", "3")
 }

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HANDLERS_FILE = HERE / "handlers.py"
 ASYNC_HANDLERS_FILE = HERE / "async_handlers.py"
-ASYNC_SUITES = ("step", "wait")
+ASYNC_SUITES = ("step", "wait", "child")
 """The suites the async twin (``async_handlers.py``) covers so far."""
 SUITES = ("step", "wait", "child")
 OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel")
