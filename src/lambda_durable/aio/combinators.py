@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from returns.result import Failure, Result, Success
@@ -19,11 +20,12 @@ from returns.result import Failure, Result, Success
 from lambda_durable.aio.driver import Arrivals, Ready, Tasks, conclude, perform
 from lambda_durable.batch import BatchItem, BatchItemStatus, BatchResult, CompletionReason
 from lambda_durable.decisions.step import FailAttempt, Returned, RunAttempt, settle_step
-from lambda_durable.decisions.verdict import Replayed
+from lambda_durable.decisions.verdict import Replayed, Verdict
 from lambda_durable.errors import BatchFailed, DurableError, InvalidArgument
 from lambda_durable.operations.driver import answer
 from lambda_durable.operations.step import prepare_step
-from lambda_durable.runtime.scope import Scope, Slot
+from lambda_durable.runtime.checkpointer import Checkpointer
+from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.signals import Suspend
 from lambda_durable.wire import OperationType
 
@@ -120,10 +122,11 @@ def start_race(
     if isinstance(taken, Failure):
         return Ready(taken)
     slot = taken.unwrap()
-    _, _, plan = prepare_step(scope.state, slot, None)
+    codec, semantics, plan = prepare_step(scope.state, slot, None)
     if isinstance(plan, Replayed):
         return tasks.start(_replayed_winner(ops, plan))
-    return tasks.start(_first(scope, tasks, slot, plan, ops, decides, undecided))
+    record = partial(settle_step, slot, config=None, codec=codec, semantics=semantics)
+    return tasks.start(_first(scope.state.checkpointer, tasks, plan, record, ops, decides, undecided))
 
 
 async def _replayed_winner(ops: Sequence[Operation[T]], plan: Replayed) -> Result[T, DurableError]:
@@ -138,23 +141,24 @@ async def _replayed_winner(ops: Sequence[Operation[T]], plan: Replayed) -> Resul
 
 
 async def _first(
-    scope: Scope,
+    checkpointer: Checkpointer,
     tasks: Tasks,
-    slot: Slot,
     plan: RunAttempt | FailAttempt,
+    record: Callable[..., Verdict],
     ops: Sequence[Operation[T]],
     decides: Callable[[Result[Any, DurableError]], bool],
     undecided: Callable[[Watched], Result[T, DurableError]],
 ) -> Result[T, DurableError]:
+    """Watch until one decides, then record its index as the step's result (its START
+    and SUCCEED are queued: the winner is durable with the next checkpoint call)."""
     watched = await watch(tasks, ops, decides)
-    if watched.decided is None:
+    winner = watched.decided
+    if winner is None:
         return undecided(watched)
-    checkpointer = scope.state.checkpointer
     if isinstance(plan, RunAttempt):
         await perform(checkpointer, plan.start)
-    codec, semantics, _ = prepare_step(scope.state, slot, None)
-    verdict = settle_step(slot, Returned(watched.decided), plan.number, None, codec, semantics)
-    return (await conclude(checkpointer, verdict)).bind(lambda _: watched.results[watched.decided or 0])
+    recorded = await conclude(checkpointer, record(Returned(winner), plan.number))
+    return recorded.bind(lambda _: watched.results[winner])
 
 
 def no_winner(first_success: Callable[[BatchResult[Any]], Result[T, DurableError]]) -> Callable[[Watched], Result[T, DurableError]]:
