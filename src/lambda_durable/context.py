@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, overload
 
-from attrs import frozen
 from returns.io import IO, IOResult
-from returns.maybe import Maybe
 from returns.result import Failure, Result, Success
 
 from lambda_durable.batch import (
@@ -39,18 +37,11 @@ from lambda_durable.operations.invoke import run_invoke
 from lambda_durable.operations.wait import run_cancel_wait, run_wait
 from lambda_durable.operations.wait_for_callback import run_wait_for_callback
 from lambda_durable.operations.wait_for_condition import run_wait_for_condition
-from lambda_durable.runtime.codec import from_json, to_json
-from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
-from lambda_durable.runtime.state import ExecutionState
-from lambda_durable.context_basics import ContextBasics, OperationIdentifier
+from lambda_durable.context_basics import ContextBasics
 from lambda_durable.values import DurableOutput
-from lambda_durable.wire import (
-    ErrorObject,
-    OperationType,
-    OperationAction,
-    OperationSubType,
-)
+from lambda_durable.wire import OperationSubType
 
 A = TypeVar("A")
 I = TypeVar("I")
@@ -171,17 +162,7 @@ class DurableContext(ContextBasics):
         Raises ``ValueError`` for any other id (before, the execution failed at its next
         checkpoint with "Invalid parent operation id"). A context started in this
         invocation may still be queued: the queue is flushed once to look it up."""
-        state = self.state
-        op = state.operation(parent_operation_id)
-        if op is None:
-            state.checkpointer.flush()
-            op = state.operation(parent_operation_id)
-        if op is None or op.type is not OperationType.CONTEXT:
-            found = "no operation" if op is None else f"a {op.type.value}"
-            raise ValueError(
-                f"create_child_context: {parent_operation_id!r} is {found}, not a CONTEXT of this execution"
-            )
-        return self._context_for(self._scope.child(parent_operation_id))
+        return self._context_for(self._child_scope(parent_operation_id))
 
     # --- callbacks, invokes, polling, wait cancellation --------------------------
 

@@ -15,7 +15,7 @@ from lambda_durable.runtime.codec import from_json, to_json
 from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.state import ExecutionState
-from lambda_durable.wire import ErrorObject, OperationAction
+from lambda_durable.wire import ErrorObject, OperationAction, OperationType
 
 T = TypeVar("T")
 
@@ -122,3 +122,19 @@ class ContextBasics:
 
     def current_step_counter(self) -> int:
         return self._scope.counter
+
+    def _child_scope(self, parent_operation_id: str) -> Scope:
+        """The scope of ``create_child_context``: ``parent_operation_id`` must be a CONTEXT
+        of this execution (one started in this invocation may still be queued: the queue
+        is flushed once to look it up); any other id is a ``ValueError``."""
+        state = self.state
+        op = state.operation(parent_operation_id)
+        if op is None:
+            state.checkpointer.flush()
+            op = state.operation(parent_operation_id)
+        if op is None or op.type is not OperationType.CONTEXT:
+            found = "no operation" if op is None else f"a {op.type.value}"
+            raise ValueError(
+                f"create_child_context: {parent_operation_id!r} is {found}, not a CONTEXT of this execution"
+            )
+        return self._scope.child(parent_operation_id)

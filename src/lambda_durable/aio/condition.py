@@ -16,6 +16,7 @@ from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.step import step_context
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.wire import OperationSubType, OperationType
 
@@ -23,7 +24,12 @@ AsyncCheckFn = Callable[[Any, StepContext], object]
 
 
 def start_wait_for_condition(
-    scope: Scope, tasks: Tasks, check: AsyncCheckFn, config: WaitForConditionConfig[Any], name: str | None
+    scope: Scope,
+    tasks: Tasks,
+    check: AsyncCheckFn,
+    config: WaitForConditionConfig[Any],
+    name: str | None,
+    logger: Logger,
 ) -> Awaitable[Result[Any, DurableError]]:
     """Take the poll's id now; replay its outcome at once or run the next check as a task."""
     taken = scope.take(OperationType.STEP, OperationSubType.WAIT_FOR_CONDITION.value, name)
@@ -34,11 +40,17 @@ def start_wait_for_condition(
     plan = plan_condition(slot, codec, config.initial_state)
     if isinstance(plan, Replayed):
         return Ready(plan.answer)
-    return tasks.start(_check(scope, slot, check, config, codec, plan))
+    return tasks.start(_check(scope, slot, check, config, codec, plan, logger))
 
 
 async def _check(
-    scope: Scope, slot: Slot, check: AsyncCheckFn, config: WaitForConditionConfig[Any], codec: Codec[Any], plan: RunCheck
+    scope: Scope,
+    slot: Slot,
+    check: AsyncCheckFn,
+    config: WaitForConditionConfig[Any],
+    codec: Codec[Any],
+    plan: RunCheck,
+    logger: Logger,
 ) -> Result[Any, DurableError]:
     checkpointer = scope.state.checkpointer
     await perform(checkpointer, plan.start)
@@ -47,7 +59,7 @@ async def _check(
     await before_body(checkpointer)
     outcome: Checked | Raised
     try:
-        new_state = await settled(check(plan.state.unwrap(), step_context(scope.state, slot, plan.number)))
+        new_state = await settled(check(plan.state.unwrap(), step_context(scope.state, slot, plan.number, logger)))
         outcome = Checked(new_state, checked_decision(config.wait_strategy(new_state, plan.number)))
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)

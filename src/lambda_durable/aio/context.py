@@ -176,7 +176,7 @@ class AsyncDurableContext(ContextBasics):
         an ``IO``, an ``IOResult`` or a ``FutureResult``. A raise or a failure is a
         failed attempt, retried per ``config.retry_strategy``.
         """
-        return start_step(self._scope, self._tasks, fn, name, config)
+        return start_step(self._scope, self._tasks, fn, name, config, self._body_logger)
 
     # --- waits ----------------------------------------------------------------
 
@@ -221,8 +221,9 @@ class AsyncDurableContext(ContextBasics):
         return start_child(self._scope, self._tasks, fn, name, config, self._context_for)
 
     def create_child_context(self, parent_operation_id: str) -> AsyncDurableContext:
-        """A context whose operations are recorded under ``parent_operation_id``."""
-        return self._context_for(self._scope.child(parent_operation_id))
+        """A context whose operations are recorded under ``parent_operation_id``, a CONTEXT
+        of this execution (see ``DurableContext.create_child_context``)."""
+        return self._context_for(self._child_scope(parent_operation_id))
 
     # --- callbacks, invokes, polling --------------------------------------------
 
@@ -247,7 +248,9 @@ class AsyncDurableContext(ContextBasics):
     ) -> Op[T]:
         """Create a callback, run ``submitter(callback_id, step_ctx)`` (plain or ``async
         def``) as a step, and await the answer; failures as in the sync API."""
-        return start_wait_for_callback(self._scope, self._tasks, submitter, result_type, name, config)
+        return start_wait_for_callback(
+            self._scope, self._tasks, submitter, result_type, name, config, self._body_logger
+        )
 
     @overload
     def invoke(
@@ -292,7 +295,7 @@ class AsyncDurableContext(ContextBasics):
     ) -> Op[S]:
         """Poll ``check(state, step_ctx) -> new_state`` (plain or ``async def``) with
         durable pauses until ``config.wait_strategy`` says stop; the final state."""
-        return start_wait_for_condition(self._scope, self._tasks, check, config, name)
+        return start_wait_for_condition(self._scope, self._tasks, check, config, name, self._body_logger)
 
     # --- fan-out: map, parallel, combinators --------------------------------------
 
@@ -389,6 +392,11 @@ class AsyncDurableContext(ContextBasics):
     def with_logger(self, logger: Logger) -> AsyncDurableContext:
         """The same context, logging through ``logger``."""
         return AsyncDurableContext(self._scope, self._tasks, logger)
+
+    @property
+    def _body_logger(self) -> Logger:
+        """What the bodies' ``StepContext.logger`` writes through: this context's logger."""
+        return self._user_logger or self.state.base_logger
 
     def _context_for(self, scope: Scope) -> AsyncDurableContext:
         return AsyncDurableContext(scope, self._tasks, self._user_logger)

@@ -24,6 +24,7 @@ from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.step import prepare_step, step_context
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.state import ExecutionState
 from lambda_durable.wire import OperationSubType, OperationType
@@ -41,23 +42,19 @@ class StepCancelled(Exception):
 
 
 def start_step(
-    scope: Scope, tasks: Tasks, fn: AsyncStepFn, name: str | None, config: StepConfig[Any] | None
+    scope: Scope, tasks: Tasks, fn: AsyncStepFn, name: str | None, config: StepConfig[Any] | None, logger: Logger
 ) -> Awaitable[Result[Any, DurableError]]:
-    """Take the step's id now; replay it at once or start its attempt as a task."""
+    """Take the step's id now; replay it at once or start its attempt as a task. The
+    body's ``StepContext.logger`` writes through ``logger`` (its context's)."""
     taken = scope.take(OperationType.STEP, _STEP, name)
     if isinstance(taken, Failure):
         return Ready(taken)
-    return start_in_slot(scope.state, tasks, taken.unwrap(), fn, config)
-
-
-def start_in_slot(
-    state: ExecutionState, tasks: Tasks, slot: Slot, fn: AsyncStepFn, config: StepConfig[Any] | None
-) -> Awaitable[Result[Any, DurableError]]:
-    """A step at an id already taken."""
+    state = scope.state
+    slot = taken.unwrap()
     codec, semantics, plan = prepare_step(state, slot, config)
     if isinstance(plan, Replayed):
         return Ready(plan.answer)
-    return tasks.start(_attempt(state, tasks, slot, plan, fn, config, codec, semantics))
+    return tasks.start(_attempt(state, tasks, slot, plan, fn, config, codec, semantics, logger))
 
 
 async def _attempt(
@@ -69,6 +66,7 @@ async def _attempt(
     config: StepConfig[Any] | None,
     codec: Codec[Any],
     semantics: StepSemantics,
+    logger: Logger,
 ) -> Result[Any, DurableError]:
     checkpointer = state.checkpointer
     if isinstance(plan, FailAttempt):
@@ -76,7 +74,7 @@ async def _attempt(
     try:
         await perform(checkpointer, plan.start)
         await before_body(checkpointer)
-        outcome = opened(await settled(fn(step_context(state, slot, plan.number))))
+        outcome = opened(await settled(fn(step_context(state, slot, plan.number, logger))))
     except asyncio.CancelledError:
         if tasks.closing:  # the invocation ends: the next one runs the attempt again
             raise

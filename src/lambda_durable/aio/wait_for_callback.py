@@ -25,6 +25,7 @@ from lambda_durable.operations.wait_for_callback import (
     submitter_config,
     what_failed,
 )
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
 
 T = TypeVar("T")
@@ -40,13 +41,14 @@ def start_wait_for_callback(
     result_type: type[T],
     name: str | None,
     config: WaitForCallbackConfig[Any] | None,
+    logger: Logger,
 ) -> Awaitable[Result[T, DurableError]]:
     """Take the context's id now; when awaited, the decoded answer (or what failed)."""
     state = scope.state
     inner = scope.child(scope.peek_id())
     decode = decoder_for(result_type, state.converter, config.serdes if config else None)
     raw = start_child(
-        scope, tasks, lambda child: _body(child, tasks, submitter, name, config), name, CHILD_CONFIG, lambda s: s
+        scope, tasks, lambda child: _body(child, tasks, submitter, name, config, logger), name, CHILD_CONFIG, lambda s: s
     )
 
     async def answered() -> Result[T, DurableError]:
@@ -56,7 +58,12 @@ def start_wait_for_callback(
 
 
 async def _body(
-    scope: Scope, tasks: Tasks, submitter: AsyncSubmitter, name: str | None, config: WaitForCallbackConfig[Any] | None
+    scope: Scope,
+    tasks: Tasks,
+    submitter: AsyncSubmitter,
+    name: str | None,
+    config: WaitForCallbackConfig[Any] | None,
+    logger: Logger,
 ) -> Result[str, DurableError]:
     create_name, submit_name = part_names(name)
     created = await start_create(scope, tasks, create_name, config)
@@ -67,5 +74,5 @@ async def _body(
     if isinstance(created, Failure):
         return Failure(created.failure())
     op_id, callback_id = created.unwrap()
-    submitted = await start_step(scope, tasks, lambda step_ctx: submit(step_ctx, callback_id), submit_name, submitter_config(config))
+    submitted = await start_step(scope, tasks, lambda step_ctx: submit(step_ctx, callback_id), submit_name, submitter_config(config), logger)
     return submitted.bind(lambda _: raw_answer(scope.state, op_id))
