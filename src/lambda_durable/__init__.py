@@ -34,7 +34,9 @@ from lambda_durable.config import (
     WaitStrategy,
     WaitStrategyFn,
 )
-from lambda_durable.context import DurableContext, OperationIdentifier
+from lambda_durable.aio import AsyncDurableContext
+from lambda_durable.context import DurableContext
+from lambda_durable.context_basics import OperationIdentifier
 from lambda_durable.errors import (
     BatchFailed,
     CallbackFailed,
@@ -59,6 +61,7 @@ from lambda_durable.values import DurableValue
 from lambda_durable.wire import ErrorObject, ExecutionStatus
 
 __all__ = [
+    "AsyncDurableContext",
     "Callback",
     "CallbackConfig",
     "InvokeConfig",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, overload
 
-from attrs import frozen
 from returns.io import IO, IOResult
-from returns.maybe import Maybe
 from returns.result import Failure, Result, Success
 
 from lambda_durable.batch import (
@@ -39,17 +37,11 @@ from lambda_durable.operations.invoke import run_invoke
 from lambda_durable.operations.wait import run_cancel_wait, run_wait
 from lambda_durable.operations.wait_for_callback import run_wait_for_callback
 from lambda_durable.operations.wait_for_condition import run_wait_for_condition
-from lambda_durable.runtime.codec import from_json, to_json
-from lambda_durable.runtime.logger import LogInfo, Logger, ReplayAwareLogger
+from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
-from lambda_durable.runtime.state import ExecutionState
+from lambda_durable.context_basics import ContextBasics
 from lambda_durable.values import DurableOutput
-from lambda_durable.wire import (
-    ErrorObject,
-    OperationType,
-    OperationAction,
-    OperationSubType,
-)
+from lambda_durable.wire import OperationSubType
 
 A = TypeVar("A")
 I = TypeVar("I")
@@ -58,21 +50,11 @@ P = TypeVar("P")
 R = TypeVar("R")
 S = TypeVar("S")
 
-@frozen
-class OperationIdentifier:
-    """The id, parent and name the next operation of a context will be recorded under."""
-
-    operation_id: str
-    parent_id: str | None
-    name: str | None
-
-
-class DurableContext:
+class DurableContext(ContextBasics):
     """Durable operations for one context (the root, or a child/branch)."""
 
     def __init__(self, scope: Scope, logger: Logger | None = None) -> None:
-        self._scope = scope
-        self._user_logger = logger
+        super().__init__(scope, logger)
 
     # --- steps ----------------------------------------------------------------
 
@@ -180,17 +162,7 @@ class DurableContext:
         Raises ``ValueError`` for any other id (before, the execution failed at its next
         checkpoint with "Invalid parent operation id"). A context started in this
         invocation may still be queued: the queue is flushed once to look it up."""
-        state = self.state
-        op = state.operation(parent_operation_id)
-        if op is None:
-            state.checkpointer.flush()
-            op = state.operation(parent_operation_id)
-        if op is None or op.type is not OperationType.CONTEXT:
-            found = "no operation" if op is None else f"a {op.type.value}"
-            raise ValueError(
-                f"create_child_context: {parent_operation_id!r} is {found}, not a CONTEXT of this execution"
-            )
-        return self._context_for(self._scope.child(parent_operation_id))
+        return self._context_for(self._child_scope(parent_operation_id))
 
     # --- callbacks, invokes, polling, wait cancellation --------------------------
 
@@ -294,32 +266,6 @@ class DurableContext:
             self._scope, check, config, name, self._user_logger or self._scope.state.base_logger
         )
 
-    # --- input and completion ---------------------------------------------------
-
-    def get_original_input(self, as_type: type[T]) -> Result[T, DurableError]:
-        """The execution's input, structured as ``as_type`` with the handler's converter."""
-        return from_json(self.state.input_payload(), as_type, self.state.converter)
-
-    def get_original_input_raw(self) -> Maybe[str]:
-        """The execution's input exactly as the service stored it, if there is one."""
-        return Maybe.from_optional(self.state.input_payload())
-
-    def complete_execution_success(self, result: object) -> Result[None, DurableError]:
-        """Checkpoint the execution's result now (any size up to the payload limit): the
-        execution ends SUCCEEDED with it, whatever the handler returns afterwards."""
-        return to_json(result, self.state.converter).map(
-            lambda payload: self.state.complete(OperationAction.SUCCEED, payload=payload)
-        )
-
-    def complete_execution_failure(self, error: ErrorObject) -> Result[None, DurableError]:
-        """Checkpoint the execution's failure now: it ends FAILED with ``error``."""
-        self.state.complete(OperationAction.FAIL, error=error)
-        return Success(None)
-
-    def complete_execution_if_large(self, result: object) -> Result[bool, DurableError]:
-        """Checkpoint ``result`` only if it is too large for the invocation response."""
-        return to_json(result, self.state.converter).map(self.state.complete_if_large)
-
     # --- fan-out: map, parallel, combinators --------------------------------------
 
     @overload
@@ -357,20 +303,9 @@ class DurableContext:
         into fail-fast form.
         """
         cfg: MapConfig[Any, Any] = config or MapConfig()
-        spec = _batch_spec(OperationSubType.MAP, OperationSubType.MAP_ITERATION, cfg)
         values = list(items)
-        namer = cfg.item_namer
-
-        def branches() -> list[Branch]:
-            return [
-                Branch(
-                    namer(item, index) if namer else f"map-item-{index}",
-                    partial(_map_body, fn, item, index),
-                )
-                for index, item in enumerate(values)
-            ]
-
-        return run_batch(self._scope, spec, branches, len(values), name, self._context_for)
+        spec = batch_spec(OperationSubType.MAP, OperationSubType.MAP_ITERATION, cfg)
+        return run_batch(self._scope, spec, map_branches(values, fn, cfg), len(values), name, self._context_for)
 
     @overload
     def parallel(
@@ -400,7 +335,7 @@ class DurableContext:
         """Run each branch in its own child context; same rules as ``map``. The default
         completion is all-successful: the first failure ends the batch."""
         cfg: ParallelConfig[Any] = config or ParallelConfig()
-        spec = _batch_spec(OperationSubType.PARALLEL, OperationSubType.PARALLEL_BRANCH, cfg)
+        spec = batch_spec(OperationSubType.PARALLEL, OperationSubType.PARALLEL_BRANCH, cfg)
         return self._fan_out(spec, branches, name)
 
     def all(
@@ -416,7 +351,7 @@ class DurableContext:
     ) -> Result[DurableOutput, DurableError]:
         """The first branch to succeed (like ``Promise.any``); ``BatchFailed`` when all fail."""
         spec = _combinator("Any", CompletionConfig.first_successful())
-        return self._fan_out(spec, branches, None).bind(_first_success)
+        return self._fan_out(spec, branches, None).bind(first_success)
 
     def race(
         self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
@@ -439,76 +374,11 @@ class DurableContext:
         name: str | None,
     ) -> Result[BatchResult[Any], DurableError]:
         bodies = list(branches)
-
-        def make() -> list[Branch]:
-            return [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
-
-        return run_batch(self._scope, spec, make, len(bodies), name, self._context_for)
-
-    # --- logging --------------------------------------------------------------
-
-    @property
-    def logger(self) -> Logger:
-        """A logger that stays silent while this context replays."""
-        return ReplayAwareLogger(self._user_logger or self._scope.state.base_logger, self.create_log_info)
+        return run_batch(self._scope, spec, parallel_branches(bodies), len(bodies), name, self._context_for)
 
     def with_logger(self, logger: Logger) -> DurableContext:
         """The same context, logging through ``logger``."""
         return DurableContext(self._scope, logger)
-
-    def set_logger(self, logger: Logger) -> None:
-        """Log through ``logger`` from now on (this context only)."""
-        self._user_logger = logger
-
-    configure_logger = set_logger
-
-    def log_info_with(self, message: str, fields: Mapping[str, object]) -> None:
-        self.logger.info(message, extra=fields)
-
-    def log_debug_with(self, message: str, fields: Mapping[str, object]) -> None:
-        self.logger.debug(message, extra=fields)
-
-    def log_warn_with(self, message: str, fields: Mapping[str, object]) -> None:
-        self.logger.warning(message, extra=fields)
-
-    def log_error_with(self, message: str, fields: Mapping[str, object]) -> None:
-        self.logger.error(message, extra=fields)
-
-    def create_log_info(self, operation_id: str | None = None) -> LogInfo:
-        return LogInfo(
-            execution_arn=self.state.arn,
-            operation_id=operation_id,
-            parent_id=self._scope.parent_id,
-            is_replaying=self._scope.replaying,
-        )
-
-    # --- introspection --------------------------------------------------------
-
-    @property
-    def durable_execution_arn(self) -> str:
-        return self.state.arn
-
-    @property
-    def lambda_context(self) -> Maybe[Any]:
-        return Maybe.from_optional(self.state.lambda_context)
-
-    @property
-    def is_replaying(self) -> bool:
-        return self._scope.replaying
-
-    @property
-    def state(self) -> ExecutionState:
-        return self._scope.state
-
-    def next_operation_id(self) -> str:
-        """The id the next operation of this context will get (does not consume it)."""
-        return self._scope.peek_id()
-
-    def next_operation_identifier(self, name: str | None = None) -> OperationIdentifier:
-        return OperationIdentifier(self._scope.peek_id(), self._scope.parent_id, name or None)
-
-    def current_step_counter(self) -> int:
-        return self._scope.counter
 
     # --- internals ------------------------------------------------------------
 
@@ -517,16 +387,31 @@ class DurableContext:
 
 
 
-def _map_body(
-    fn: Callable[[DurableContext, Any, int], Result[Any, DurableError]],
-    item: Any,
-    index: int,
-    ctx: DurableContext,
-) -> Result[Any, DurableError]:
+def map_branches(
+    values: Sequence[Any], fn: Callable[[Any, Any, int], Any], cfg: MapConfig[Any, Any]
+) -> Callable[[], list[Branch]]:
+    """The branches of a map, named when the batch runs (an item namer is user code)."""
+    namer = cfg.item_namer
+
+    def branches() -> list[Branch]:
+        return [
+            Branch(namer(item, index) if namer else f"map-item-{index}", partial(_map_body, fn, item, index))
+            for index, item in enumerate(values)
+        ]
+
+    return branches
+
+
+def parallel_branches(bodies: Sequence[Callable[[Any], Any]]) -> Callable[[], list[Branch]]:
+    """The branches of a parallel (and of the sync combinators)."""
+    return lambda: [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
+
+
+def _map_body(fn: Callable[[Any, Any, int], Any], item: Any, index: int, ctx: Any) -> Any:
     return fn(ctx, item, index)
 
 
-def _batch_spec(
+def batch_spec(
     sub_type: OperationSubType, branch_sub_type: OperationSubType, cfg: MapConfig[Any, Any] | ParallelConfig[Any]
 ) -> BatchSpec:
     """How a map or a parallel is recorded: their configs share every field that matters."""
@@ -549,7 +434,7 @@ def _combinator(sub_type: str, completion: CompletionConfig) -> BatchSpec:
     )
 
 
-def _first_success(batch: BatchResult[T]) -> Result[T, DurableError]:
+def first_success(batch: BatchResult[T]) -> Result[T, DurableError]:
     wins = batch.successes()
     if wins:
         return Success(wins[0].result)  # type: ignore[arg-type]

@@ -7,12 +7,16 @@ import inspect
 import json
 import logging
 import typing
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from cattrs import Converter
+from returns.io import IOResult, IOSuccess
 from returns.result import Failure, Result, Success
+from returns.unsafe import unsafe_perform_io
 
+from lambda_durable.aio.context import AsyncDurableContext
+from lambda_durable.aio.runner import run_async_handler
 from lambda_durable.client import Boto3ServiceClient, DurableServiceClient, ServiceError, injected_client
 from lambda_durable.context import DurableContext
 from lambda_durable.errors import DurableError, error_object_from_exception
@@ -53,7 +57,7 @@ class DurableHandler(Generic[E, R]):
 
     def __init__(
         self,
-        fn: Callable[[E, DurableContext], Any],
+        fn: Callable[[E, DurableContext], Any] | Callable[[E, AsyncDurableContext], Awaitable[Any]],
         *,
         converter: Converter | None = None,
         client: DurableServiceClient | None = None,
@@ -64,6 +68,7 @@ class DurableHandler(Generic[E, R]):
         self._client = client
         self._logger = logger
         self._input_type = _input_type(fn)
+        self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
         self.__name__ = getattr(fn, "__name__", "durable_handler")
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
@@ -91,13 +96,12 @@ class DurableHandler(Generic[E, R]):
         return self._client
 
     def _invoke(self, state: ExecutionState) -> InvocationOutput:
-        ctx = DurableContext(Scope(state, prefix=None, parent_id=None))
         try:
             match self._user_input(state):
                 case Failure(error):
                     outcome: InvocationOutput = _failed(error)
                 case Success(user_input):
-                    outcome = self._outcome(state, self.fn(user_input, ctx))
+                    outcome = self._outcome(state, self._run(user_input, state))
             if state.poisoned is not None:
                 outcome = InvocationOutput(InvocationStatus.FAILED, error=state.poisoned)
             state.checkpointer.flush()
@@ -112,6 +116,12 @@ class DurableHandler(Generic[E, R]):
             return _aborted(abort)
         except Exception as exc:
             return _settle(state, _failed_exc(exc))
+
+    def _run(self, user_input: Any, state: ExecutionState) -> object:
+        """Call the workflow: an ``async def`` one on an event loop of its own."""
+        if self._is_async:
+            return run_async_handler(self.fn, user_input, state)  # type: ignore[arg-type]
+        return self.fn(user_input, DurableContext(Scope(state, prefix=None, parent_id=None)))  # type: ignore[arg-type]
 
     def _user_input(self, state: ExecutionState) -> Result[Any, DurableError]:
         raw = state.input_payload()
@@ -130,6 +140,8 @@ class DurableHandler(Generic[E, R]):
             return Failure(DurableError(_input_error(message)))
 
     def _outcome(self, state: ExecutionState, returned: object) -> InvocationOutput:
+        if isinstance(returned, IOResult):  # the end of a returns.future pipeline
+            returned = _performed(returned)
         match returned:
             case Success(value):
                 returned = value
@@ -147,6 +159,20 @@ class DurableHandler(Generic[E, R]):
                 return _failed(unwritable.failure())
 
 
+class HandlerDecorator(Protocol):
+    """``durable_handler(...)`` with options: it then decorates a sync or async workflow."""
+
+    @overload
+    def __call__(self, fn: Callable[[E, AsyncDurableContext], Awaitable[Any]], /) -> DurableHandler[E, Any]: ...
+
+    @overload
+    def __call__(self, fn: Callable[[E, DurableContext], Any], /) -> DurableHandler[E, Any]: ...
+
+
+@overload
+def durable_handler(fn: Callable[[E, AsyncDurableContext], Awaitable[Any]], /) -> DurableHandler[E, Any]: ...
+
+
 @overload
 def durable_handler(fn: Callable[[E, DurableContext], Any], /) -> DurableHandler[E, Any]: ...
 
@@ -157,25 +183,27 @@ def durable_handler(
     converter: Converter | None = None,
     client: DurableServiceClient | None = None,
     logger: Logger | None = None,
-) -> Callable[[Callable[[E, DurableContext], Any]], DurableHandler[E, Any]]: ...
+) -> HandlerDecorator: ...
 
 
 def durable_handler(
-    fn: Callable[[E, DurableContext], Any] | None = None,
+    fn: Callable[[Any, Any], Any] | None = None,
     /,
     *,
     converter: Converter | None = None,
     client: DurableServiceClient | None = None,
     logger: Logger | None = None,
-) -> DurableHandler[E, Any] | Callable[[Callable[[E, DurableContext], Any]], DurableHandler[E, Any]]:
+) -> DurableHandler[Any, Any] | HandlerDecorator:
     """Make ``fn(event, ctx)`` a Lambda handler for a durable function.
 
+    ``fn`` is a plain function taking a ``DurableContext``, or an ``async def`` taking an
+    ``AsyncDurableContext`` (it then runs on an event loop of its own per invocation).
     ``converter`` structures the input and serializes results (default:
     ``serdes.default_converter()``); ``client`` replaces the boto3 checkpoint client;
     ``logger`` is what ``ctx.logger`` writes through.
     """
 
-    def wrap(inner: Callable[[E, DurableContext], Any]) -> DurableHandler[E, Any]:
+    def wrap(inner: Callable[[Any, Any], Any]) -> DurableHandler[Any, Any]:
         return DurableHandler(inner, converter=converter, client=client, logger=logger)
 
     return wrap(fn) if fn is not None else wrap
@@ -296,6 +324,13 @@ def _oversized_failure(state: ExecutionState, output: InvocationOutput) -> Invoc
     except ExecutionEnded:
         pass
     return InvocationOutput(InvocationStatus.FAILED)
+
+
+def _performed(returned: IOResult[Any, Any]) -> Result[Any, Any]:
+    """An ``IOResult`` as the ``Result`` it holds."""
+    if isinstance(returned, IOSuccess):
+        return Success(unsafe_perform_io(returned.unwrap()))
+    return Failure(unsafe_perform_io(returned.failure()))
 
 
 def _encode(output: InvocationOutput) -> dict[str, Any]:

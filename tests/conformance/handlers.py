@@ -35,6 +35,7 @@ from attrs import frozen
 from returns.result import Result, Success
 
 from lambda_durable import (
+    AsyncDurableContext,
     BatchItem,
     BatchItemStatus,
     BatchResult,
@@ -91,7 +92,7 @@ _REPLAY_VISIBLE = logging.getLogger("lambda_durable.conformance.handlers")
 _REPLAY_VISIBLE.setLevel(logging.INFO)
 
 
-def _log_even_when_replaying(ctx: DurableContext, message: str) -> None:
+def _log_even_when_replaying(ctx: DurableContext | AsyncDurableContext, message: str) -> None:
     """Log a line the execution's log stream shows on every run, replays included.
 
     ``ctx.logger`` drops records while its context replays; a requirement that wants to
@@ -108,7 +109,7 @@ def _crash() -> NoReturn:
     os._exit(1)
 
 
-def _first_time(ctx: DurableContext, tag: str) -> bool:
+def _first_time(ctx: DurableContext | AsyncDurableContext, tag: str) -> bool:
     """True the first time this execution reaches ``tag`` (a marker file survives crashes)."""
     digest = hashlib.sha256(f"{ctx.durable_execution_arn}|{tag}".encode()).hexdigest()[:32]
     folder = Path(tempfile.gettempdir()) / "lambda-durable-conformance"

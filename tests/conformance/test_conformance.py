@@ -20,6 +20,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HANDLERS_FILE = HERE / "handlers.py"
+ASYNC_HANDLERS_FILE = HERE / "async_handlers.py"
+ASYNC_SUITES = ("step", "wait", "child")
+"""The suites the async twin (``async_handlers.py``) covers so far."""
 SUITES = ("step", "wait", "child")
 OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel")
 """Run one subprocess per suite, so a failure points at the suite and its pass count."""
@@ -62,7 +65,7 @@ def suite_dirs() -> list[Path]:
     return dirs
 
 
-def _run_conformance(dirs: list[Path]) -> subprocess.CompletedProcess[str]:
+def _run_conformance(dirs: list[Path], handlers: Path) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -71,16 +74,16 @@ def _run_conformance(dirs: list[Path]) -> subprocess.CompletedProcess[str]:
         "--requirements",
         *map(str, dirs),
         "--handlers",
-        str(HANDLERS_FILE),
+        str(handlers),
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
 
 
-def _assert_all_pass(dirs: list[Path]) -> None:
+def _assert_all_pass(dirs: list[Path], handlers: Path = HANDLERS_FILE) -> None:
     expected_ids = sorted(p.stem for d in dirs for p in d.glob("*.yaml"))
     assert expected_ids, f"no requirement files under {dirs}"
 
-    completed = _run_conformance(dirs)
+    completed = _run_conformance(dirs, handlers)
     output = completed.stdout
     report = f"exit {completed.returncode}\n--- stdout\n{output}\n--- stderr\n{completed.stderr}"
 
@@ -105,6 +108,10 @@ def test_every_requirement_of_the_suite_passes(suite: str) -> None:
     if not directory.is_dir():
         pytest.fail(f"requirement suite missing: {directory}")
     _assert_all_pass([directory])
+
+
+def test_the_async_twin_passes_the_suites_it_covers() -> None:
+    _assert_all_pass([_requirements_root() / suite for suite in ASYNC_SUITES], ASYNC_HANDLERS_FILE)
 
 
 def test_the_requirement_set_is_the_expected_one(suite_dirs: list[Path]) -> None:

@@ -26,6 +26,7 @@ def test_examples_exist() -> None:
         "parallel",
         "combinators",
         "cancel_wait",
+        "async_workflow",
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any, Final, NamedTuple, final
 
 from returns.result import Failure, Result, Success
 
+from lambda_durable.decisions.step import AWAITABLE_IN_SYNC, awaited_in_sync
 from lambda_durable.decisions.verdict import Replayed, Send, Verdict
 from lambda_durable.errors import ChildContextFailed, DurableError, SerdesFailed, error_object_from_exception
 from lambda_durable.runtime.codec import Codec
@@ -101,4 +102,6 @@ def body_result(out: object) -> Result[Any, DurableError]:
             return Failure(error)
         case Failure(other):
             return Failure(ChildContextFailed.of(type(other).__name__, str(other)))
+    if awaited_in_sync(out):  # an async body given to the sync API
+        return Failure(ChildContextFailed.of("TypeError", str(AWAITABLE_IN_SYNC)))
     return Success(out)

@@ -3,6 +3,7 @@ attempt's outcome checkpoints and returns."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from attrs import frozen
@@ -121,8 +122,10 @@ ABC instance checks, which cost more than a small step body): a driver wraps the
 def opened(value: object) -> BodyOutcome:
     """What a body's return value means: a plain value, or the content of a ``Result``,
     ``IO`` or ``IOResult`` (a failure in it is a failed attempt, like a raise)."""
-    if type(value) in PLAIN or not isinstance(value, (IOResult, IO, Result)):
+    if type(value) in PLAIN:
         return Returned(value)
+    if not isinstance(value, (IOResult, IO, Result)):
+        return Raised(AWAITABLE_IN_SYNC) if awaited_in_sync(value) else Returned(value)
     if isinstance(value, IO):
         return Returned(unsafe_perform_io(value))
     if isinstance(value, IOResult):
@@ -136,6 +139,21 @@ def opened(value: object) -> BodyOutcome:
             return Returned(inner)
         case _:
             return Raised(as_exception(value.failure()))
+
+
+AWAITABLE_IN_SYNC = TypeError(
+    "the body returned an awaitable (an async def body?): the sync API cannot await it; "
+    "write the handler as async def (AsyncDurableContext) or make the body a plain function"
+)
+
+
+def awaited_in_sync(value: object) -> bool:
+    """A coroutine or another awaitable handed to the sync API; a coroutine is closed,
+    so no 'never awaited' warning follows."""
+    if inspect.iscoroutine(value):
+        value.close()
+        return True
+    return inspect.isawaitable(value)
 
 
 def as_exception(error: object) -> Exception:

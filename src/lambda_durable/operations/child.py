@@ -35,12 +35,22 @@ def run_child(
     make_context: Callable[[Scope], C],
 ) -> Result[Any, DurableError]:
     """docs/protocol.md §5.5: run ``fn`` in a child context unless its result is in the log."""
-    sub_type = (config.sub_type if config else None) or _RUN_IN_CHILD_CONTEXT
-    codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else scope.state.default_codec
-    slot = scope.claim(OperationType.CONTEXT, sub_type, name)
+    slot = take_child(scope, name, config)
     if slot.diverged is not None:
         return Failure(slot.diverged)
-    return run_in_slot(scope, slot, fn, codec, make_context)
+    return run_in_slot(scope, slot, fn, child_codec(scope, config), make_context)
+
+
+def take_child(scope: Scope, name: str | None, config: ChildConfig[Any] | None) -> Slot:
+    """Claim the child context's id, under its configured subtype (``slot.diverged`` says
+    when the log holds something else there)."""
+    sub_type = (config.sub_type if config else None) or _RUN_IN_CHILD_CONTEXT
+    return scope.claim(OperationType.CONTEXT, sub_type, name)
+
+
+def child_codec(scope: Scope, config: ChildConfig[Any] | None) -> Codec[Any]:
+    """How the child's result is stored: its config's serdes, or the handler's default."""
+    return Codec(config.serdes) if config and config.serdes else scope.state.default_codec
 
 
 def run_in_slot(

@@ -17,7 +17,7 @@ events across branches does, except with ``max_concurrency=1`` (index order, no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
@@ -95,6 +95,14 @@ def run_batch(
 ) -> Result[BatchResult[Any], DurableError]:
     """The container operation. ``branches`` is called once the id is claimed (item
     namers are user code: if one raises, the container fails rather than the process)."""
+    return take_container(scope, spec, count, name).bind(
+        lambda slot: Container(scope, slot, spec, make_context).run(branches)
+    )
+
+
+def take_container(scope: Scope, spec: BatchSpec, count: int, name: str | None) -> Result[Slot, DurableError]:
+    """Claim the container's id, unless the completion rule cannot be met by ``count``
+    branches (refused before an id is taken)."""
     minimum = spec.completion.min_successful
     if minimum is not None and minimum > count:
         return Failure(
@@ -102,12 +110,13 @@ def run_batch(
                 "InvalidArgument", f"min_successful is {minimum} but there are only {count} branches"
             )
         )
-    return scope.take(OperationType.CONTEXT, spec.sub_type, name).bind(
-        lambda slot: _Container(scope, slot, spec, make_context).run(branches)
-    )
+    return scope.take(OperationType.CONTEXT, spec.sub_type, name)
 
 
-class _Container:
+class Container:
+    """One batch's container: its slot, codecs and the branches' child scope. The
+    coordination here runs branches on threads; ``aio.batch`` reuses the rest."""
+
     def __init__(
         self, scope: Scope, slot: Slot, spec: BatchSpec, make_context: Callable[[Scope], Any]
     ) -> None:
@@ -126,13 +135,17 @@ class _Container:
             return answer(plan.answer)
         if isinstance(plan, RunBody):
             perform(self.checkpointer, plan.start)
-            return self._branches(make_branches).bind(self._coordinate)
+            return self.branches(make_branches).bind(self._coordinate)
+        summary = self.summary()
+        return self.branches(make_branches).bind(lambda branches: self._rebuild(branches, summary))
+
+    def summary(self) -> BatchSummary | None:
+        """The stored summary of a too-large finished batch (None: the batch re-runs)."""
         existing = self.slot.existing
         details = existing.context_details if existing else None
-        summary = BatchSummary.parse(details.result if details else None)
-        return self._branches(make_branches).bind(lambda branches: self._rebuild(branches, summary))
+        return BatchSummary.parse(details.result if details else None)
 
-    def _branches(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[Sequence[Branch], DurableError]:
+    def branches(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[Sequence[Branch], DurableError]:
         try:
             return Success(make_branches())
         except Exception as exc:  # an item namer is user code
@@ -165,38 +178,23 @@ class _Container:
                     continue
                 index, report = runner.next_report()
                 running -= 1
-                if isinstance(report, Diverged):
-                    return Failure(report.error)
-                if isinstance(report, Fatal):
-                    raise report.signal
-                if report.status is BatchItemStatus.STARTED:
-                    planner.suspended(index)
-                else:
-                    planner.finished(report)
-                    progressed = True
+                noted = note_report(planner, index, report)
+                if isinstance(noted, Diverged):
+                    return Failure(noted.error)
+                progressed = progressed or noted
         finally:
             runner.close()
         if planner.reason is None:
             raise Suspend()
-        return self._complete(planner.result())
+        return self.complete(planner.result())
 
     def branch_report(self, index: int, branch: Branch) -> Report:
         """Run one branch to its end or its suspension (in whatever thread runs it)."""
         try:
             outcome = self._branch_outcome(index, branch)
-        except Suspend:
-            return index, BatchItem(index, BatchItemStatus.STARTED)
-        except _EXECUTION_SIGNALS as signal:  # the execution fails or ends: not this branch's call
-            return index, Fatal(signal)
-        except BaseException as exc:  # noqa: BLE001 - anything else kills only this branch
-            return index, _died(index, exc)
-        match outcome:
-            case Success(value):
-                return index, BatchItem(index, BatchItemStatus.SUCCEEDED, value)
-            case Failure(NonDeterministicExecution() as diverged):
-                return index, Diverged(diverged)
-            case failed:
-                return index, BatchItem(index, BatchItemStatus.FAILED, error=failed.failure().error)
+        except BaseException as exc:  # noqa: BLE001 - classified: signals, suspension, death
+            return index, raised_report(index, exc)
+        return index, outcome_report(index, outcome)
 
     def _branch_outcome(self, index: int, branch: Branch) -> Result[Any, DurableError]:
         if self.spec.flat:
@@ -209,13 +207,16 @@ class _Container:
         """Replay of a large batch: re-run exactly the branches that had finished."""
         if summary is None:
             return self._coordinate(branches)
+        reports = (self.branch_report(index, branches[index]) for index in rebuilt_indexes(summary, branches))
+        return self.rebuilt(summary, reports)
+
+    def rebuilt(self, summary: BatchSummary, reports: Iterable[Report]) -> Result[BatchResult[Any], DurableError]:
+        """The batch a summary and its re-run finished branches make (read lazily: the
+        first divergence stops it)."""
         items: dict[int, BatchItem[Any]] = {
             index: BatchItem(index, BatchItemStatus.STARTED) for index in summary.started
         }
-        for index in summary.completed:
-            if index >= len(branches):
-                continue
-            _, report = self.branch_report(index, branches[index])
+        for index, report in reports:
             if isinstance(report, Diverged):
                 return Failure(report.error)
             if isinstance(report, Fatal):
@@ -224,11 +225,51 @@ class _Container:
         batch = BatchResult([items[index] for index in sorted(items)], summary.reason)
         return self.batch_codec.encode(batch).bind(lambda payload: self.batch_codec.replayed(batch, payload))
 
-    def _complete(self, batch: BatchResult[Any]) -> Result[BatchResult[Any], DurableError]:
+    def complete(self, batch: BatchResult[Any]) -> Result[BatchResult[Any], DurableError]:
         return conclude(self.checkpointer, settle_batch(self.slot, batch, self.batch_codec, self.spec.sub_type))
 
 
 _EXECUTION_SIGNALS = (FailExecution, AbortInvocation, ExecutionEnded)
+
+
+def rebuilt_indexes(summary: BatchSummary, branches: Sequence[Branch]) -> list[int]:
+    """The branches a large batch's replay re-runs: those that had finished."""
+    return [index for index in summary.completed if index < len(branches)]
+
+
+def raised_report(index: int, exc: BaseException) -> BatchItem[Any] | Fatal:
+    """What a branch that raised did: suspended (it keeps its slot), passed on a signal
+    of the whole execution, or died alone."""
+    if isinstance(exc, Suspend):
+        return BatchItem(index, BatchItemStatus.STARTED)
+    if isinstance(exc, _EXECUTION_SIGNALS):  # the execution fails or ends: not this branch's call
+        return Fatal(exc)
+    return _died(index, exc)
+
+
+def outcome_report(index: int, outcome: Result[Any, DurableError]) -> BatchItem[Any] | Diverged:
+    """What a branch that returned did: succeeded, failed, or left the recorded path."""
+    match outcome:
+        case Success(value):
+            return BatchItem(index, BatchItemStatus.SUCCEEDED, value)
+        case Failure(NonDeterministicExecution() as diverged):
+            return Diverged(diverged)
+        case failed:
+            return BatchItem(index, BatchItemStatus.FAILED, error=failed.failure().error)
+
+
+def note_report(planner: BatchPlanner, index: int, report: BatchItem[Any] | Diverged | Fatal) -> Diverged | bool:
+    """Tell the planner what branch ``index`` did; True when it finished. A divergence is
+    handed back (the batch fails with it), a control signal raised in the caller."""
+    if isinstance(report, Diverged):
+        return report
+    if isinstance(report, Fatal):
+        raise report.signal
+    if report.status is BatchItemStatus.STARTED:
+        planner.suspended(index)
+        return False
+    planner.finished(report)
+    return True
 
 
 def _died(index: int, exc: BaseException) -> BatchItem[Any]:
@@ -254,7 +295,7 @@ class _Inline(_Runner):
     """One branch at a time in the calling thread: index order, no thread (a limit of 1,
     or a single branch)."""
 
-    def __init__(self, container: _Container) -> None:
+    def __init__(self, container: Container) -> None:
         self._container = container
         self._reports: list[Report] = []
 
@@ -268,7 +309,7 @@ class _Inline(_Runner):
 class _Threads(_Runner):
     """Branches on a ``BranchPool``; reports in the order branches finish."""
 
-    def __init__(self, container: _Container, limit: int) -> None:
+    def __init__(self, container: Container, limit: int) -> None:
         self._container = container
         self._pool: BranchPool[Report] = BranchPool(limit, _crashed)
 

@@ -14,6 +14,7 @@ from lambda_durable.decisions.step import (
     Returned,
     StepContext,
     StepFn,
+    StepPlan,
     failed_attempt,
     opened,
     plan_step,
@@ -41,9 +42,7 @@ def run_step(
     if slot.diverged is not None:
         return Failure(slot.diverged)
     state = scope.state
-    codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else state.default_codec
-    semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
-    plan = plan_step(slot, semantics, codec)
+    codec, semantics, plan = prepare_step(state, slot, config)
     if isinstance(plan, Replayed):
         return answer(plan.answer)
     checkpointer = state.checkpointer
@@ -57,6 +56,15 @@ def run_step(
         return conclude(checkpointer, failed_attempt(slot, exc, plan.number, config))
     outcome = Returned(value) if type(value) in PLAIN else opened(value)
     return conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
+
+
+def prepare_step(
+    state: ExecutionState, slot: Slot, config: StepConfig[Any] | None
+) -> tuple[Codec[Any], StepSemantics, StepPlan]:
+    """The step's codec and semantics (from its config) and what the log says it does."""
+    codec: Codec[Any] = Codec(config.serdes) if config and config.serdes else state.default_codec
+    semantics = config.semantics if config else StepSemantics.AT_LEAST_ONCE_PER_RETRY
+    return codec, semantics, plan_step(slot, semantics, codec)
 
 
 def step_context(state: ExecutionState, slot: Slot, attempt: int, logger: Logger) -> StepContext:

@@ -49,7 +49,7 @@ return nothing, or a ``Result``/``IO``/``IOResult`` (a ``Failure`` is a failed a
 _CALLBACK_FAILED = frozenset({OperationStatus.FAILED, OperationStatus.CANCELLED, OperationStatus.STOPPED})
 
 
-class _PassThrough:
+class PassThrough:
     """The context's codec: the answer's text is stored as it came."""
 
     def serialize(self, value: str, /) -> str:
@@ -70,18 +70,18 @@ def run_wait_for_callback(
     state = scope.state
     inner = scope.child(scope.peek_id())  # the context's own scope, to find its operations
     decode = decoder_for(result_type, state.converter, config.serdes if config else None)
-    child_config: ChildConfig[str] = ChildConfig(
-        serdes=_PassThrough(), sub_type=OperationSubType.WAIT_FOR_CALLBACK.value
-    )
     raw: Result[str, DurableError] = run_child(
         scope,
         lambda child: _body(child, submitter, name, config, logger),
         name,
-        child_config,
+        CHILD_CONFIG,
         lambda child_scope: child_scope,
     )
-    return raw.alt(lambda error: _what_failed(state, inner, error)).bind(decode)
+    return raw.alt(lambda error: what_failed(state, inner, error)).bind(decode)
 
+
+CHILD_CONFIG: ChildConfig[str] = ChildConfig(serdes=PassThrough(), sub_type=OperationSubType.WAIT_FOR_CALLBACK.value)
+"""The context's config: its subtype, and its payload stored as the answer's text."""
 
 _CALLBACK_AT = 1
 """The callback is the context's first operation, the submitter step its second."""
@@ -95,21 +95,21 @@ def _body(
     config: WaitForCallbackConfig[Any] | None,
     logger: Logger,
 ) -> Result[str, DurableError]:
-    prefix = f"{name} " if name else ""
-    step_config = StepConfig(retry_strategy=config.retry_strategy if config else None)
+    step_config = submitter_config(config)
+    names = part_names(name)
 
     def submit(ids: tuple[str, str]) -> Result[str, DurableError]:
         op_id, callback_id = ids
         return run_step(
             scope,
-            lambda step_ctx: _discard(submitter(callback_id, step_ctx)),
-            f"{prefix}submitter",
+            lambda step_ctx: discard(submitter(callback_id, step_ctx)),
+            names[1],
             step_config,
             logger,
         ).bind(lambda _: raw_answer(scope.state, op_id))
 
     return (
-        scope.take(OperationType.CALLBACK, OperationSubType.CALLBACK.value, f"{prefix}create callback id")
+        scope.take(OperationType.CALLBACK, OperationSubType.CALLBACK.value, names[0])
         .bind(
             lambda slot: create(
                 scope,
@@ -122,14 +122,25 @@ def _body(
     )
 
 
-def _discard(out: object) -> object:
+def part_names(name: str | None) -> tuple[str, str]:
+    """The names of the context's callback and submitter step."""
+    prefix = f"{name} " if name else ""
+    return f"{prefix}create callback id", f"{prefix}submitter"
+
+
+def submitter_config(config: WaitForCallbackConfig[Any] | None) -> StepConfig[Any]:
+    """The submitter step retries as the config says."""
+    return StepConfig(retry_strategy=config.retry_strategy if config else None)
+
+
+def discard(out: object) -> object:
     """The submitter's value is not kept: only success or failure counts."""
     if isinstance(out, (Result, IO, IOResult)):
         return out.map(lambda _: None)
     return None
 
 
-def _what_failed(state: ExecutionState, inner: Scope, error: DurableError) -> DurableError:
+def what_failed(state: ExecutionState, inner: Scope, error: DurableError) -> DurableError:
     """What failed inside, recognised from the context's operations in the log (the
     context's own ErrorObject is the inner one, unchanged)."""
     if not isinstance(error, ChildContextFailed):

@@ -91,12 +91,21 @@ class Checkpointer:
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
         size = update_size(update)
         queue = self._queue
-        if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):
+        if self._full(size):
             self._flush(wait=False)
         if self._oldest is None:
             self._oldest = time.monotonic()
         queue.append((update, size))
         self._queue_bytes += size
+
+    def fills_queue(self, update: OperationUpdate) -> bool:
+        """Whether ``defer(update)`` would make a checkpoint call first (the queue is full):
+        an asynchronous driver then defers off the event loop."""
+        return bool(self._queue) and self._full(update_size(update))
+
+    def _full(self, size: int) -> bool:
+        queue = self._queue
+        return bool(queue) and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL)
 
     def send(self, update: OperationUpdate) -> None:
         """Queue ``update`` and flush: returns once the service's answer to it is merged."""
@@ -110,12 +119,17 @@ class Checkpointer:
         shows as an interrupted step); a hot loop of fast steps still shares one call.
         Never waits for another thread's call: that call is making things durable already.
         """
+        if self.due_before_user_code():
+            self._flush(wait=not self.has_checkpointed)
+
+    def due_before_user_code(self) -> bool:
+        """Whether ``before_user_code`` would checkpoint now (an asynchronous driver then
+        runs it off the event loop)."""
         if not self._queue:  # a racy read is fine: a miss only delays a deferred update
-            return
+            return False
         oldest = self._oldest
         stale = oldest is not None and time.monotonic() - oldest > self._max_delay
-        if stale or not self.has_checkpointed:
-            self._flush(wait=not self.has_checkpointed)
+        return stale or not self.has_checkpointed
 
     def flush(self) -> None:
         """Send everything queued (in order, in as many calls as the limits need)."""

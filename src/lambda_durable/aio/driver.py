@@ -1,0 +1,130 @@
+"""The asynchronous driver's primitives, the twins of ``operations.driver``.
+
+An operation takes its id when it is called and starts at once as a task (``Tasks``), so
+ids never depend on when, or whether, the caller awaits. An operation the log answers
+at call time needs no task (``Ready``). Checkpoint calls that wait for the service run
+in a worker thread (the ``Checkpointer`` is thread-safe) so the event loop keeps going;
+queued updates stay inline (they only append to a list).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Coroutine, Generator
+from typing import Any, Generic, TypeVar
+
+from returns.result import Result
+
+from lambda_durable.decisions.verdict import Answer, Send, Verdict
+from lambda_durable.errors import DurableError
+from lambda_durable.operations.driver import answer
+from lambda_durable.runtime.checkpointer import Checkpointer
+
+T = TypeVar("T")
+
+
+class Ready(Generic[T]):
+    """An operation the log answered at call time: awaiting it returns that answer (or
+    suspends), as often as it is awaited, without a task."""
+
+    __slots__ = ("_answer",)
+
+    def __init__(self, outcome: Answer) -> None:
+        self._answer = outcome
+
+    def __await__(self) -> Generator[Any, None, Result[T, DurableError]]:
+        return _answered(self._answer).__await__()
+
+
+async def _answered(outcome: Answer) -> Result[Any, DurableError]:
+    return answer(outcome)
+
+
+class Tasks:
+    """The tasks the operations of one invocation started. When the invocation ends they
+    end with it: those still running are cancelled (``closing`` tells them not to record
+    the cancellation: the next invocation replays them) and every outcome is collected,
+    so nothing is left pending and no exception goes unretrieved."""
+
+    __slots__ = ("_tasks", "closing")
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.closing = False
+
+    def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.append(task)
+        return task
+
+    async def close(self) -> None:
+        self.closing = True
+        while self._tasks:
+            tasks, self._tasks = self._tasks, []
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def uncancel() -> None:
+    """The current task handled its cancellation (it became a failed attempt): it goes on
+    as if it had not been cancelled, so ``asyncio.timeout`` and task groups see it right."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
+class Arrivals(Generic[T]):
+    """Futures in the order they finish (``asyncio.wait`` hands back an unordered set):
+    the first to finish in real time is the first taken, as with the sync driver's
+    report queue."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[asyncio.Future[T]] = asyncio.Queue()
+
+    def add(self, future: asyncio.Future[T]) -> asyncio.Future[T]:
+        future.add_done_callback(self._queue.put_nowait)
+        return future
+
+    async def next(self) -> asyncio.Future[T]:
+        return await self._queue.get()
+
+
+async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
+    """Checkpoint ``send``: off the loop when its caller waits on the answer (or the queue is
+    full and must be sent first), else queued."""
+    if send is None:
+        return
+    if send.wait:
+        await asyncio.to_thread(checkpointer.send, send.update)
+    elif checkpointer.fills_queue(send.update):
+        await asyncio.to_thread(checkpointer.defer, send.update)
+    else:
+        checkpointer.defer(send.update)
+
+
+async def conclude(checkpointer: Checkpointer, verdict: Verdict) -> Result[Any, DurableError]:
+    """Perform a verdict: its update first, then its answer."""
+    await perform(checkpointer, verdict.send)
+    return answer(verdict.answer)
+
+
+async def before_body(checkpointer: Checkpointer) -> None:
+    """``Checkpointer.before_user_code``, off the loop when it has a call to make."""
+    if checkpointer.due_before_user_code():
+        await asyncio.to_thread(checkpointer.before_user_code)
+
+
+async def flush(checkpointer: Checkpointer) -> None:
+    await asyncio.to_thread(checkpointer.flush)
+
+
+async def settled(value: object) -> object:
+    """What user code produced once awaited: a coroutine, a ``FutureResult`` (awaits to an
+    ``IOResult``) or a coroutine of one are awaited until a plain value remains."""
+    while inspect.isawaitable(value):
+        value = await value
+    return value
