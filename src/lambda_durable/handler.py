@@ -1,5 +1,5 @@
 """``durable_handler``: turns a workflow function into a Lambda handler that speaks the
-durable-execution invocation protocol (PROTOCOL.md §2)."""
+durable-execution invocation protocol (docs/protocol.md §2)."""
 
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def _parse_event(event: Any) -> InvocationInput:
 def _load_operations(
     client: DurableServiceClient, invocation: InvocationInput
 ) -> list[Operation] | InvocationOutput:
-    """The initial state plus every further page (PROTOCOL.md §2.2)."""
+    """The initial state plus every further page (docs/protocol.md §2.2)."""
     page = invocation.initial_execution_state
     operations = list(page.operations)
     marker = page.next_marker
@@ -312,7 +312,7 @@ def _aborted(abort: AbortInvocation) -> InvocationOutput:
 
 
 def _oversized_failure(state: ExecutionState, output: InvocationOutput) -> InvocationOutput:
-    """A failure too large for the response is checkpointed instead (PROTOCOL.md §2.5)."""
+    """A failure too large for the response is checkpointed instead (docs/protocol.md §2.5)."""
     if output.status is not InvocationStatus.FAILED or output.error is None:
         return output
     if len(json.dumps(INVOCATION.encode(output))) <= MAX_RESPONSE_CHARS or state.checkpointer.ended:
