@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lambda_durable.local.cli.args import Parser, parse, usage_error
+from lambda_durable.local.cli.args import Parser, parse
 from lambda_durable.local.cli.cli_run import DEFAULT_DB
 from lambda_durable.local.cli.stored import reading
 from lambda_durable.local.cli.timeline import duration
