@@ -10,11 +10,11 @@ from lambda_durable.local.api import (
     CallbackSender,
     ExecutionOutcome,
     LocalBackend,
-    LocalBackendError,
     run_local,
 )
 from lambda_durable.local.engine.callbacks import CallbackStartedInfo
 from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
+from lambda_durable.local.errors import LocalBackendError
 from lambda_durable.local.invoke.handler_ref import HandlerRef, load_handler
 
 __all__ = [

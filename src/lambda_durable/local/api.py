@@ -33,6 +33,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.errors import DurableError, ExecutionFailed, SerdesFailed
 from lambda_durable.client import ServiceError
 from lambda_durable.local.engine.callbacks import CallbackStartedInfo
+from lambda_durable.local.errors import LocalBackendError, expect_service
 from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.engine.service import (
     DEFAULT_EXECUTION_TIMEOUT,
@@ -58,19 +59,6 @@ from lambda_durable.serdes import default_converter
 from lambda_durable.wire import ErrorObject, Event, EventType, ExecutionStatus, InvocationOutput, Operation
 
 T = TypeVar("T")
-
-
-class LocalBackendError(ValueError):
-    """The harness cannot do what the program asked: a function not registered, an
-    execution this backend does not know, a handler that cannot be loaded, a run that
-    cannot start (the service's answer, e.g. a store that cannot be written, in the message)."""
-
-
-def _expect(answer: Result[T, ServiceError]) -> T:
-    """A harness method's value from a service answer, or the answer as ``LocalBackendError``."""
-    if not is_successful(answer):
-        raise LocalBackendError(str(answer.failure()))
-    return answer.unwrap()
 
 
 class CallbackSender(Protocol):
@@ -265,7 +253,9 @@ class LocalBackend:
         """Drive invocations, invoke targets and timers until the execution is terminal.
 
         Nothing ever hangs: an execution waiting only on callbacks nobody answers jumps
-        (on the skipping clock) to the next callback timeout or its execution timeout."""
+        (on the skipping clock) to the next callback timeout or its execution timeout, and
+        a store that cannot be written raises ``LocalBackendError`` (call again once it
+        can: no recorded or unrecorded work is lost)."""
         self._check_function(arn)
         self._driver.settle(arn)
         return self.describe(arn)
@@ -281,6 +271,11 @@ class LocalBackend:
         """Run one wanted invocation (or one plain invoke call) of ``arn`` alone; False if
         it wanted none. Safe from several threads, one execution per thread."""
         return self._driver.step_one(arn)
+
+    def wants_step(self, arn: str) -> bool:
+        """Whether ``step`` has something to do for ``arn`` (an invocation, a plain invoke
+        call, or an invocation end an outage kept from the store)."""
+        return self._driver.wants_step(arn)
 
     def registered(self, name: str) -> bool:
         return name in self._invokers
@@ -375,7 +370,7 @@ class LocalBackend:
     # --- driving ----------------------------------------------------------------------------
 
     def _check_function(self, arn: str) -> None:
-        function_name = _expect(self.service.execution(arn)).function_name
+        function_name = expect_service(self.service.execution(arn)).function_name
         if function_name not in self._invokers:
             raise LocalBackendError(f"no function registered as {function_name!r}")
 
@@ -409,19 +404,19 @@ class LocalBackend:
             return Failure(exception_error(exc))
 
     def describe(self, arn: str) -> ExecutionOutcome:
-        record = _expect(self.service.execution(arn))
+        record = expect_service(self.service.execution(arn))
         return ExecutionOutcome(
             arn=arn,
             status=record.status,
             result=record.result,
             error=record.error,
-            operations=_expect(self.service.operations(arn)),
-            history=_expect(self.service.history_view(arn)),
+            operations=expect_service(self.service.operations(arn)),
+            history=expect_service(self.service.history_view(arn)),
         )
 
     def history(self, arn: str) -> list[Event]:
         """The execution's history events, in order."""
-        return list(_expect(self.service.history(arn)))
+        return list(expect_service(self.service.history(arn)))
 
     def logs(self, arn: str) -> list[dict[str, Any]]:
         """The execution's structured log records, in the order they were emitted."""
@@ -482,7 +477,7 @@ def run_local(
             backend.on_callback_started(callbacks)
         name = function_name_of(handler)
         backend.register(name, handler, isolated=isolated)
-        arn = _expect(backend.start(name, json.dumps(input)))
+        arn = expect_service(backend.start(name, json.dumps(input)))
         return backend.run_until_settled(arn)
 
 

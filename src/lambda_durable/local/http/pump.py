@@ -12,17 +12,25 @@ timeouts and execution deadlines are never jumped to, since an answer may still 
 they run in real time, unless the family's own jump to its next wait end or retry would
 pass one: then it jumps to that timeout first, so the timeout fires at its own moment,
 before what the wait brings (as the service orders them). All state changes go through
-the service, whose lock serialises every transition.
+the service, whose lock serialises every transition. When the service cannot record
+progress (its store cannot be written), the pump logs it and looks at that execution
+again after ``IDLE_POLL_SECONDS`` instead of spinning on it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from returns.pipeline import is_successful
+
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.engine.clock import RealClock
+from lambda_durable.local.errors import LocalBackendError
+
+_log = logging.getLogger("lambda_durable.serve")
 
 IDLE_POLL_SECONDS = 1.0
 """Upper bound on a sleep, so a missed poke costs at most this much latency."""
@@ -41,6 +49,8 @@ class Pump:
         self._stopping = False
         self._dirty = False
         """Something changed since the scheduler last looked (no lost wake-ups)."""
+        self._stalled: dict[str, float] = {}
+        """Executions the service could not move on, and when (monotonic) to try again."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-durable-invoke")
         self._thread = threading.Thread(target=self._loop, name="lambda-durable-pump", daemon=True)
 
@@ -93,7 +103,8 @@ class Pump:
                 if self._stopping:
                     return
                 self._dirty = False
-                idle = sorted(self._watched - self._busy)
+                now = time.monotonic()
+                idle = sorted(a for a in self._watched - self._busy if self._stalled.get(a, 0.0) <= now)
             wake = self._pass(idle)
             if wake == 0.0:
                 continue
@@ -113,7 +124,10 @@ class Pump:
         seen = set(arns)
         families: dict[str, list[str]] = {}
         for arn in arns:
-            self._service.advance(arn)
+            advanced = self._service.advance(arn)
+            if not is_successful(advanced):
+                self._stall(arn, str(advanced.failure()))
+                continue
             if not self._running(arn):
                 with self._cond:
                     self._watched.discard(arn)
@@ -124,7 +138,7 @@ class Pump:
                 if child not in seen:
                     blocked.add(root)  # not looked at yet: it may want to run first
                 self.watch(child)
-            if self._service.wants_invocation(arn) or self._service.pending_calls(arn):
+            if self._backend.wants_step(arn):
                 self._submit(arn)
                 blocked.add(root)
                 continue
@@ -148,6 +162,11 @@ class Pump:
             return 0.0
         return min(delays) if delays else None
 
+    def _stall(self, arn: str, why: str) -> None:
+        _log.warning("execution %s cannot go on (trying again in %.0f s): %s", arn, IDLE_POLL_SECONDS, why)
+        with self._cond:
+            self._stalled[arn] = time.monotonic() + IDLE_POLL_SECONDS
+
     def _submit(self, arn: str) -> None:
         with self._cond:
             if arn in self._busy or self._stopping:
@@ -162,6 +181,8 @@ class Pump:
     def _work(self, arn: str) -> None:
         try:
             self._backend.step(arn)
+        except LocalBackendError as exc:
+            self._stall(arn, str(exc))
         finally:
             with self._cond:
                 self._busy.discard(arn)

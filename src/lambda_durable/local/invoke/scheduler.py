@@ -10,6 +10,11 @@ on the family's clock until its next timer, invocation retry or deadline; on the
 skipping clock that is an instant jump of this family's time only, so a run never idles,
 an execution that can never progress reaches its deadline (TIMED_OUT) at once, and
 other families' timers stay where they were.
+
+Every service answer that records progress is checked: when the service cannot record it
+(its store cannot be written), the driver raises ``LocalBackendError`` instead of trying
+the same thing again forever. An invocation's output that could not be recorded is kept
+and recorded first on the next step, so an outage loses no handler's work.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from returns.result import Result
 
 from lambda_durable.local.engine.service import InvocationTicket, LocalService
 from lambda_durable.local.engine.targets import ChainedRecord
+from lambda_durable.local.errors import expect_service
 from lambda_durable.wire import ErrorObject, ExecutionStatus, InvocationOutput
 
 InvokeFn = Callable[[InvocationTicket], Result[InvocationOutput, ErrorObject]]
@@ -37,6 +43,8 @@ class Driver:
         self._invoke = invoke
         self._call = call
         self._after = after if after is not None else (lambda _arn: None)
+        self._unrecorded: dict[str, tuple[InvocationTicket, Result[InvocationOutput, ErrorObject]]] = {}
+        """Per execution: an invocation that ran but whose end the service could not record."""
 
     def running(self, arn: str) -> bool:
         record = self.service.execution(arn)
@@ -57,34 +65,66 @@ class Driver:
     def step(self, arn: str) -> bool:
         """One unit of progress in the family without moving the clock; False if none."""
         for member in self.family(arn):
-            self.service.advance(member)
+            if self._record_unrecorded(member):
+                return True
+            expect_service(self.service.advance(member))
             if self.service.wants_invocation(member):
-                ticket = self.service.begin_invocation(member)
-                if not is_successful(ticket):
+                ticket = self._begin(member)
+                if ticket is None:
                     continue
-                opened = ticket.unwrap()
-                self.service.finish_invocation(opened, self._invoke(opened))
-                self._after(member)
+                self._run(member, ticket)
                 return True
             for call in self.service.pending_calls(member):
-                self.service.complete_call(member, call.op_id, self._call(call))
+                expect_service(self.service.complete_call(member, call.op_id, self._call(call)))
                 return True
         return False
 
     def step_one(self, arn: str) -> bool:
         """Run one wanted invocation or one plain invoke call of ``arn`` alone (not its
         family): what a background worker does, one execution per worker."""
+        if self._record_unrecorded(arn):
+            return True
         if self.service.wants_invocation(arn):
-            ticket = self.service.begin_invocation(arn)
-            if is_successful(ticket):
-                opened = ticket.unwrap()
-                self.service.finish_invocation(opened, self._invoke(opened))
-                self._after(arn)
+            ticket = self._begin(arn)
+            if ticket is not None:
+                self._run(arn, ticket)
                 return True
         for call in self.service.pending_calls(arn):
-            self.service.complete_call(arn, call.op_id, self._call(call))
+            expect_service(self.service.complete_call(arn, call.op_id, self._call(call)))
             return True
         return False
+
+    def wants_step(self, arn: str) -> bool:
+        """Whether ``step_one`` has something to do for ``arn``."""
+        return arn in self._unrecorded or self.service.wants_invocation(arn) or bool(self.service.pending_calls(arn))
+
+    def _begin(self, arn: str) -> InvocationTicket | None:
+        """The opened invocation, or None when another caller got there first (the
+        execution ended or runs): only a service fault (5xx) is an error."""
+        opened = self.service.begin_invocation(arn)
+        if is_successful(opened):
+            return opened.unwrap()
+        if (opened.failure().http_status or 500) >= 500:
+            expect_service(opened)
+        return None
+
+    def _run(self, arn: str, ticket: InvocationTicket) -> None:
+        self._record(arn, ticket, self._invoke(ticket))
+
+    def _record(self, arn: str, ticket: InvocationTicket, output: Result[InvocationOutput, ErrorObject]) -> None:
+        finished = self.service.finish_invocation(ticket, output)
+        if not is_successful(finished):
+            self._unrecorded[arn] = (ticket, output)
+            expect_service(finished)
+        self._after(arn)
+
+    def _record_unrecorded(self, arn: str) -> bool:
+        """Record the end of an invocation an outage left open; True if there was one."""
+        pending = self._unrecorded.pop(arn, None)
+        if pending is None:
+            return False
+        self._record(arn, *pending)
+        return True
 
     def run_until_idle(self, arn: str) -> None:
         while self.running(arn) and self.step(arn):
@@ -122,7 +162,7 @@ class Driver:
     def _jump(self, arn: str, moment: datetime) -> None:
         self.service.clock_of(arn).sleep_until(moment)
         for member in self.family(arn):
-            self.service.advance(member)
+            expect_service(self.service.advance(member))
 
     def settle(self, arn: str) -> None:
         """Run invocations and timers until the execution is terminal."""
