@@ -53,9 +53,6 @@ S = TypeVar("S")
 class DurableContext(ContextBasics):
     """Durable operations for one context (the root, or a child/branch)."""
 
-    def __init__(self, scope: Scope, logger: Logger | None = None) -> None:
-        super().__init__(scope, logger)
-
     # --- steps ----------------------------------------------------------------
 
     @overload

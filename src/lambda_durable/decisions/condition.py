@@ -9,8 +9,9 @@ strategy that raises is a FAIL (no retry of check failures): ``WaitForConditionF
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from attrs import define
 from returns.result import Failure, Result, Success
 
 from lambda_durable.config import MAX_WAIT_SECONDS, WaitDecision
@@ -24,7 +25,8 @@ from lambda_durable.wire import ErrorObject, OperationAction, OperationStatus, S
 _RESUMABLE = frozenset({OperationStatus.STARTED, OperationStatus.READY})
 
 
-class RunCheck(NamedTuple):
+@define(weakref_slot=False)
+class RunCheck:
     """Run check ``number`` on ``state`` (decoded from the last RETRY, or the initial
     state), after checkpointing ``start`` (if any)."""
 
@@ -64,7 +66,8 @@ def checked_decision(decision: object) -> WaitDecision:
     return decision
 
 
-class Checked(NamedTuple):
+@define(weakref_slot=False)
+class Checked:
     """A check returned ``state`` and the strategy decided ``decision`` on it."""
 
     state: Any

@@ -5,8 +5,9 @@ the body again against the log (ReplayChildren); otherwise the body runs."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, NamedTuple, final
+from typing import Any, Final, final
 
+from attrs import define
 from returns.result import Failure, Result, Success
 
 from lambda_durable.decisions.step import AWAITABLE_IN_SYNC, awaited_in_sync
@@ -31,7 +32,8 @@ class Rebuild:
 REBUILD: Final = Rebuild()
 
 
-class RunBody(NamedTuple):
+@define(weakref_slot=False)
+class RunBody:
     """Run the body (first run, or resumed after a suspension), after checkpointing
     ``start`` if the context is new."""
 

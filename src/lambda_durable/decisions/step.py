@@ -4,9 +4,9 @@ attempt's outcome checkpoints and returns."""
 from __future__ import annotations
 
 import inspect
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from attrs import frozen
+from attrs import define, frozen
 from returns.io import IO, IOResult, IOSuccess
 from returns.result import Failure, Result, Success
 from returns.unsafe import unsafe_perform_io
@@ -53,14 +53,16 @@ class StepInterruptedError(Exception):
 # --- plans ------------------------------------------------------------------------
 
 
-class RunAttempt(NamedTuple):
+@define(weakref_slot=False)
+class RunAttempt:
     """Run the body as attempt ``number``, after checkpointing ``start`` (if any)."""
 
     number: int
     start: Send | None
 
 
-class FailAttempt(NamedTuple):
+@define(weakref_slot=False)
+class FailAttempt:
     """Attempt ``number`` failed without running (an interrupted at-most-once attempt)."""
 
     number: int
@@ -99,13 +101,15 @@ def plan_step(slot: Slot, semantics: StepSemantics, codec: Codec[Any]) -> StepPl
 # --- what a body's outcome means --------------------------------------------------
 
 
-class Returned(NamedTuple):
+@define(weakref_slot=False)
+class Returned:
     """The body returned ``value`` (containers already opened)."""
 
     value: Any
 
 
-class Raised(NamedTuple):
+@define(weakref_slot=False)
+class Raised:
     """The body raised ``error``, or returned a failed container holding it."""
 
     error: Exception
@@ -172,7 +176,11 @@ def settle_step(
     """A finished attempt: the update to checkpoint and the step's answer."""
     if isinstance(outcome, Raised):
         return failed_attempt(slot, outcome.error, number, config)
-    value = outcome.value
+    return settle_value(slot, outcome.value, codec, semantics)
+
+
+def settle_value(slot: Slot, value: Any, codec: Codec[Any], semantics: StepSemantics) -> Verdict:
+    """An attempt that returned ``value`` (its container already opened)."""
     try:  # not ``codec.encode``: no container on the hot path, the serdes may raise anything
         payload = codec.serdes.serialize(value)
     except Exception as exc:

@@ -1,9 +1,14 @@
-"""The vocabulary decisions answer in: updates to send, and what the call returns."""
+"""The vocabulary decisions answer in: updates to send, and what the call returns.
+
+Decision records are slotted attrs classes, ``define(weakref_slot=False)``, and nothing
+mutates them: a frozen attrs ``__init__`` costs twice as much and a ``NamedTuple`` half as
+much again, and every operation builds two or three of them."""
 
 from __future__ import annotations
 
-from typing import Any, Final, NamedTuple, final
+from typing import Any, Final, final
 
+from attrs import define
 from returns.result import Result
 
 from lambda_durable.errors import DurableError
@@ -25,7 +30,8 @@ class Suspended:
 SUSPENDED: Final = Suspended()
 
 
-class Send(NamedTuple):
+@define(weakref_slot=False)
+class Send:
     """An update to checkpoint; ``wait`` when the caller needs the service's answer before
     going on (the update is flushed at once), else it rides with the next call."""
 
@@ -37,14 +43,16 @@ Answer = Result[Any, DurableError] | Suspended
 """What an operation call ends with: a ``Result`` for the caller, or suspension."""
 
 
-class Verdict(NamedTuple):
+@define(weakref_slot=False)
+class Verdict:
     """The end of an attempt: checkpoint ``send`` (if any), then answer ``answer``."""
 
     send: Send | None
     answer: Answer
 
 
-class Replayed(NamedTuple):
+@define(weakref_slot=False)
+class Replayed:
     """The log answers the call: no user code runs."""
 
     answer: Answer

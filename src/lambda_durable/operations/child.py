@@ -16,7 +16,7 @@ from lambda_durable.errors import (
     DurableError,
     error_object_from_exception,
 )
-from lambda_durable.operations.driver import answer, conclude, perform
+from lambda_durable.operations.driver import answer, conclude
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.wire import OperationSubType, OperationType
@@ -35,10 +35,15 @@ def run_child(
     make_context: Callable[[Scope], C],
 ) -> Result[Any, DurableError]:
     """docs/protocol.md §5.5: run ``fn`` in a child context unless its result is in the log."""
-    slot = take_child(scope, name, config)
+    if config is None:  # ``take_child`` and ``child_codec`` written out for the common case
+        slot = scope.claim(OperationType.CONTEXT, _RUN_IN_CHILD_CONTEXT, name)
+        codec = scope.state.default_codec
+    else:
+        slot = take_child(scope, name, config)
+        codec = child_codec(scope, config)
     if slot.diverged is not None:
         return Failure(slot.diverged)
-    return run_in_slot(scope, slot, fn, child_codec(scope, config), make_context)
+    return run_in_slot(scope, slot, fn, codec, make_context)
 
 
 def take_child(scope: Scope, name: str | None, config: ChildConfig[Any] | None) -> Slot:
@@ -66,7 +71,12 @@ def run_in_slot(
         return answer(plan.answer)
     checkpointer = scope.state.checkpointer
     if isinstance(plan, RunBody):
-        perform(checkpointer, plan.start)
+        start = plan.start  # ``perform`` written out: every child and branch passes here
+        if start is not None:
+            if start.wait:
+                checkpointer.send(start.update)
+            else:
+                checkpointer.defer(start.update)
         outcome = call_body(fn, make_context(scope.child(slot.op_id)))
         return conclude(checkpointer, settle_context(slot, outcome, codec))
     rebuilt = call_body(fn, make_context(scope.child(slot.op_id)))  # the children answer from the log

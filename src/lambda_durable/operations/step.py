@@ -11,7 +11,6 @@ from lambda_durable.config import StepConfig, StepSemantics
 from lambda_durable.decisions.step import (
     PLAIN,
     FailAttempt,
-    Returned,
     StepContext,
     StepFn,
     StepPlan,
@@ -19,10 +18,11 @@ from lambda_durable.decisions.step import (
     opened,
     plan_step,
     settle_step,
+    settle_value,
 )
 from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
-from lambda_durable.operations.driver import answer, conclude, perform
+from lambda_durable.operations.driver import answer, conclude
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import Logger, LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
@@ -48,14 +48,20 @@ def run_step(
     checkpointer = state.checkpointer
     if isinstance(plan, FailAttempt):
         return conclude(checkpointer, failed_attempt(slot, plan.error, plan.number, config))
-    perform(checkpointer, plan.start)
+    start = plan.start  # ``perform`` written out: every attempt passes here
+    if start is not None:
+        if start.wait:
+            checkpointer.send(start.update)
+        else:
+            checkpointer.defer(start.update)
     checkpointer.before_user_code()
     try:
         value = fn(step_context(state, slot, plan.number, logger))
     except Exception as exc:  # a body may raise anything: a failed attempt
         return conclude(checkpointer, failed_attempt(slot, exc, plan.number, config))
-    outcome = Returned(value) if type(value) in PLAIN else opened(value)
-    return conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
+    if type(value) in PLAIN:  # no container to open: the common case, without a wrapper
+        return conclude(checkpointer, settle_value(slot, value, codec, semantics))
+    return conclude(checkpointer, settle_step(slot, opened(value), plan.number, config, codec, semantics))
 
 
 def prepare_step(

@@ -91,8 +91,8 @@ class Checkpointer:
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
         size = update_size(update)
         queue = self._queue
-        if self._full(size):
-            self._flush(wait=False)
+        if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):
+            self._flush(wait=False)  # ``_full`` written out: every checkpointed update passes here
         if self._oldest is None:
             self._oldest = time.monotonic()
         queue.append((update, size))
@@ -119,7 +119,10 @@ class Checkpointer:
         shows as an interrupted step); a hot loop of fast steps still shares one call.
         Never waits for another thread's call: that call is making things durable already.
         """
-        if self.due_before_user_code():
+        if not self._queue:  # ``due_before_user_code`` written out: every step body passes here
+            return
+        oldest = self._oldest
+        if not self.has_checkpointed or (oldest is not None and time.monotonic() - oldest > self._max_delay):
             self._flush(wait=not self.has_checkpointed)
 
     def due_before_user_code(self) -> bool:

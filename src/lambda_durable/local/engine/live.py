@@ -134,16 +134,10 @@ class Tx:
         op: Operation | None = None,
     ) -> None:
         event_id = self._next_event_id + len(self.events)
-        if op is None:
-            staged = PendingEvent(
-                event_type=event_type, event_id=event_id, event_timestamp=at, details=details,
-                id=None, name=None, parent_id=None, sub_type=None,
-            )  # fmt: skip
+        if op is None:  # by position: keywords cost a third more on the checkpoint path
+            staged = PendingEvent(event_type, event_id, at, details, None, None, None, None)
         else:
-            staged = PendingEvent(
-                event_type=event_type, event_id=event_id, event_timestamp=at, details=details,
-                id=op.id, name=op.name, parent_id=op.parent_id, sub_type=op.sub_type,
-            )  # fmt: skip
+            staged = PendingEvent(event_type, event_id, at, details, op.id, op.name, op.parent_id, op.sub_type)
         self.events.append(staged)
 
     @property
