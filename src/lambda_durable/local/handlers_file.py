@@ -5,6 +5,10 @@ functions) and optionally ``FUNCTIONS: dict[str, handler]`` (durable when marked
 ``@durable_handler``, else plain), and optionally ``TIMEOUTS: dict[str, float]``, the
 invocation timeout of some functions in seconds (at most Lambda's 900).
 
+A ``HANDLERS`` entry may also be a ``Command``: a durable function written in any
+language, whose program runs once per invocation and reaches the service over HTTP at
+``endpoint`` (``invoke.command``); its relative paths are the handlers file's folder's.
+
 With a worker ``pool`` every durable handler runs in a warm worker process: one written
 with our SDK gets the service injected over the worker's pipe; any other (the official
 SDK's, another SDK's) reaches the service over HTTP at ``endpoint``, as it would on
@@ -23,7 +27,10 @@ from typing import Any
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from attrs import frozen
+
 from lambda_durable.local.api import LocalBackend
+from lambda_durable.local.invoke.command import Command, CommandInvoker, prepare
 from lambda_durable.local.invoke.handler_ref import HandlerRef, module_from_file
 from lambda_durable.local.invoke.invokers import INVOCATION_TIMEOUT_SECONDS, Invoker
 from lambda_durable.local.invoke.isolated import ProcessInvoker
@@ -37,12 +44,30 @@ FUNCTIONS = "FUNCTIONS"
 TIMEOUTS = "TIMEOUTS"
 
 
+@frozen
+class Registered:
+    """What a handlers file registered: Python handlers by reference, and commands."""
+
+    refs: dict[str, HandlerRef]
+    commands: dict[str, Command]
+
+    @property
+    def names(self) -> list[str]:
+        return sorted([*self.refs, *self.commands])
+
+
 def _entries(module: Any, attribute: str) -> Result[dict[str, Any], str]:
     value = getattr(module, attribute, None)
     if value is None:
         return Success({})
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) and callable(v) for k, v in value.items()):
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         return Failure(f"{attribute} must map function names to handlers")
+    for name, entry in value.items():
+        if isinstance(entry, Command) and attribute != HANDLERS:
+            return Failure(f"{attribute}[{name!r}] is a Command: commands are durable functions, put it in {HANDLERS}")
+        if not isinstance(entry, Command) and not callable(entry):
+            kinds = "a handler or a Command" if attribute == HANDLERS else "a handler"
+            return Failure(f"{attribute}[{name!r}] is not {kinds}: {entry!r}")
     return Success(dict(value))
 
 
@@ -87,8 +112,8 @@ def register_handler_file(
     isolated: bool = False,
     pool: WorkerPool | None = None,
     timeout: float = INVOCATION_TIMEOUT_SECONDS,
-) -> Result[dict[str, HandlerRef], str]:
-    """Register every entry of the file; the references by function name, or why not.
+) -> Result[Registered, str]:
+    """Register every entry of the file; what was registered, or why not.
     ``timeout``: the invocation timeout of functions ``TIMEOUTS`` does not name."""
     resolved = Path(path).resolve()
     loaded = module_from_file(resolved)
@@ -99,15 +124,26 @@ def register_handler_file(
     if not is_successful(timeouts):
         return Failure(timeouts.failure())
     refs: dict[str, HandlerRef] = {}
+    commands: dict[str, Command] = {}
     for attribute, force_durable in ((FUNCTIONS, None), (HANDLERS, True)):
         entries = _entries(module, attribute)
         if not is_successful(entries):
             return Failure(entries.failure())
         for name, handler in entries.unwrap().items():
+            seconds = timeouts.unwrap().get(name, timeout)
+            if isinstance(handler, Command):
+                prepared = prepare(handler, resolved.parent)
+                if not is_successful(prepared):
+                    return Failure(f"{HANDLERS}[{name!r}]: {prepared.failure()}")
+                keep = backend.keep_stdout
+                runner = CommandInvoker(prepared.unwrap(), endpoint, timeout=seconds, keep_stdout=keep)
+                backend.register(name, prepared.unwrap(), invoker=runner)
+                refs.pop(name, None)
+                commands[name] = prepared.unwrap()
+                continue
             ref = HandlerRef(str(resolved), attribute, name)
             ours = getattr(handler, "__durable_handler__", False) is True
             durable = force_durable if force_durable is not None else ours
-            seconds = timeouts.unwrap().get(name, timeout)
             invoker = (
                 _invoker(backend, ref, ours=ours, endpoint=endpoint, isolated=isolated, pool=pool, timeout=seconds)
                 if durable
@@ -121,9 +157,10 @@ def register_handler_file(
             except ValueError as exc:
                 return Failure(f"{name}: {exc}")
             refs[name] = ref
-    if not refs:
+    registered = Registered(refs, commands)
+    if not registered.names:
         return Failure(f"{path} defines no {HANDLERS} (or {FUNCTIONS})")
-    unknown = sorted(set(timeouts.unwrap()) - set(refs))
+    unknown = sorted(set(timeouts.unwrap()) - set(registered.names))
     if unknown:
         return Failure(f"{TIMEOUTS} names functions the file does not define: {', '.join(unknown)}")
-    return Success(refs)
+    return Success(registered)
