@@ -50,9 +50,9 @@ def test_prepare_resolves_the_folder_and_finds_the_program(tmp_path: Path) -> No
     assert is_successful(prepare(Command(["./handler.sh"], cwd="sub"), tmp_path))
 
 
-def _run(command: Command, event: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+def _run(command: Command, event: dict[str, Any], base: Path | None = None) -> tuple[Any, list[dict[str, Any]]]:
     records: list[dict[str, Any]] = []
-    invoker = CommandInvoker(prepare(command, Path.cwd()).unwrap(), ENDPOINT, timeout=30)
+    invoker = CommandInvoker(prepare(command, base or Path.cwd()).unwrap(), ENDPOINT, timeout=30)
     outcome = invoker.run_event(event, "arn:x", "orders", "req-1", records.append)
     return outcome, records
 
@@ -73,6 +73,20 @@ print(json.dumps({"Status": "SUCCEEDED", "Result": json.dumps(seen)}))
     assert seen["AWS_LAMBDA_FUNCTION_NAME"] == "orders" and seen["LAMBDA_DURABLE_REQUEST_ID"] == "req-1"
     assert seen["LAMBDA_DURABLE_FUNCTION_ARN"] == "arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST"
     assert seen["EXTRA"] == "yes" and int(seen["deadline"]) > 0
+
+
+def test_a_program_named_by_a_relative_path_runs_in_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "handler.sh"
+    script.write_text("""#!/bin/sh
+cat > /dev/null
+pwd -P > where.txt
+echo '{"Status": "SUCCEEDED"}'
+""")
+    script.chmod(0o755)
+    outcome, _ = _run(Command(["./handler.sh"], cwd="bin"), {}, tmp_path)
+    assert is_successful(outcome)
+    assert (tmp_path / "bin" / "where.txt").read_text().strip() == str((tmp_path / "bin").resolve())
 
 
 def test_stderr_lines_are_records_and_json_records_stay_as_they_are() -> None:
