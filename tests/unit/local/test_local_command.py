@@ -4,6 +4,7 @@ handlers file registers it."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ names = ["AWS_ENDPOINT_URL_LAMBDA", "AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "L
 seen = {"event": event, **{n: os.environ.get(n) for n in names}, "deadline": os.environ["LAMBDA_DURABLE_DEADLINE_MS"]}
 print(json.dumps({"Status": "SUCCEEDED", "Result": json.dumps(seen)}))
 """
-    outcome, _ = _run(Command(["python3", "-c", script], env={"EXTRA": "yes"}), {"DurableExecutionArn": "arn:x"})
+    outcome, _ = _run(Command([sys.executable, "-c", script], env={"EXTRA": "yes"}), {"DurableExecutionArn": "arn:x"})
     seen = json.loads(outcome.unwrap().result)
     assert seen["event"] == {"DurableExecutionArn": "arn:x"}
     assert seen["AWS_ENDPOINT_URL_LAMBDA"] == ENDPOINT and seen["AWS_REGION"] == "us-east-1"
