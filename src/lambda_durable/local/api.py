@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from pathlib import Path
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 

@@ -24,10 +24,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
-
-from attrs import frozen
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.invoke.command import Command, CommandInvoker, prepare
@@ -104,6 +103,18 @@ def _invoker(
     return pool.invoker(ref, timeout=timeout, endpoint=None if ours else endpoint, keep_stdout=keep)
 
 
+def _register_command(
+    backend: LocalBackend, name: str, command: Command, folder: Path, endpoint: str, timeout: float
+) -> Result[Command, str]:
+    """Register a ``HANDLERS`` entry that is a program, run from ``folder`` by default."""
+    prepared = prepare(command, folder)
+    if not is_successful(prepared):
+        return Failure(f"{HANDLERS}[{name!r}]: {prepared.failure()}")
+    runner = CommandInvoker(prepared.unwrap(), endpoint, timeout=timeout, keep_stdout=backend.keep_stdout)
+    backend.register(name, prepared.unwrap(), invoker=runner)
+    return prepared
+
+
 def register_handler_file(
     backend: LocalBackend,
     path: str | Path,
@@ -132,14 +143,11 @@ def register_handler_file(
         for name, handler in entries.unwrap().items():
             seconds = timeouts.unwrap().get(name, timeout)
             if isinstance(handler, Command):
-                prepared = prepare(handler, resolved.parent)
-                if not is_successful(prepared):
-                    return Failure(f"{HANDLERS}[{name!r}]: {prepared.failure()}")
-                keep = backend.keep_stdout
-                runner = CommandInvoker(prepared.unwrap(), endpoint, timeout=seconds, keep_stdout=keep)
-                backend.register(name, prepared.unwrap(), invoker=runner)
+                registered_command = _register_command(backend, name, handler, resolved.parent, endpoint, seconds)
+                if not is_successful(registered_command):
+                    return Failure(registered_command.failure())
                 refs.pop(name, None)
-                commands[name] = prepared.unwrap()
+                commands[name] = registered_command.unwrap()
                 continue
             ref = HandlerRef(str(resolved), attribute, name)
             ours = getattr(handler, "__durable_handler__", False) is True
