@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -87,6 +88,7 @@ def main(argv: list[str]) -> int:
     finally:
         server.close()
         backend.close()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def command_server() -> Iterator[DurableServer]:
     started = start_server(HERE / "command_handlers.py")
     yield started
     stop_server(started)
+    shutil.rmtree(MARKERS, ignore_errors=True)
 
 
 @pytest.fixture
