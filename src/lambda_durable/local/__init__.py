@@ -2,7 +2,7 @@
 
 ``run_local(handler, input)`` runs one execution to its end; ``LocalBackend`` gives
 control over functions (also chained-invoke targets), executions, callbacks, histories
-and logs.
+and logs. ``Command`` registers a durable function written in any language (``serve``).
 """
 
 from lambda_durable.local.api import (
@@ -15,6 +15,7 @@ from lambda_durable.local.api import (
 from lambda_durable.local.engine.callbacks import CallbackStartedInfo
 from lambda_durable.local.engine.clock import Clock, RealClock, SkippingClock
 from lambda_durable.local.errors import LocalBackendError
+from lambda_durable.local.invoke.command import Command
 from lambda_durable.local.invoke.handler_ref import HandlerRef, load_handler
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "CallbackSender",
     "CallbackStartedInfo",
     "Clock",
+    "Command",
     "ExecutionOutcome",
     "HandlerRef",
     "LocalBackend",

@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -45,6 +46,7 @@ from lambda_durable.local.engine.service import (
 from lambda_durable.local.engine.store import Store
 from lambda_durable.local.engine.targets import ChainedRecord, Target, function_name_of as target_name
 from lambda_durable.local.engine.tokens import function_arn
+from lambda_durable.local.invoke.command import Command, CommandInvoker, prepare
 from lambda_durable.local.invoke.handler_ref import Handler, HandlerRef, resolve_handler
 from lambda_durable.local.invoke.invokers import (
     InProcessInvoker,
@@ -156,7 +158,7 @@ class LocalBackend:
     def register(
         self,
         name: str,
-        handler: Handler | HandlerRef,
+        handler: Handler | HandlerRef | Command,
         isolated: bool = False,
         *,
         durable: bool | None = None,
@@ -174,7 +176,12 @@ class LocalBackend:
         remembered in the store, so ``lambda-durable callback`` can resume executions.
         ``endpoint`` (with ``isolated``): the subprocess gets no client but
         ``AWS_ENDPOINT_URL_LAMBDA=endpoint``, as on Lambda (``lambda-durable serve``).
-        ``invoker`` runs the invocations instead (``serve``'s worker pool)."""
+        ``invoker`` runs the invocations instead (``serve``'s worker pool).
+        A ``Command`` (a durable function in any language) needs ``endpoint`` (the URL
+        of a ``DurableServer`` on this backend): its program reaches the service there."""
+        if isinstance(handler, Command):
+            self._register_command(name, handler, durable, execution_timeout, endpoint, invoker)
+            return
         function: Handler | None
         if invoker is not None:
             function = resolve_handler(handler).value_or(None) if isinstance(handler, HandlerRef) else handler
@@ -203,6 +210,28 @@ class LocalBackend:
         self._targets[name] = Target(
             name, durable=durable if durable is not None else marked, execution_timeout=execution_timeout
         )
+
+    def _register_command(
+        self,
+        name: str,
+        command: Command,
+        durable: bool | None,
+        execution_timeout: int | None,
+        endpoint: str | None,
+        invoker: Invoker | None,
+    ) -> None:
+        if durable is False:
+            raise LocalBackendError(f"{name}: a Command is a durable function (durable=False is not supported)")
+        if invoker is None:
+            if endpoint is None:
+                raise LocalBackendError(f"{name}: a Command reaches the service over HTTP: pass endpoint=")
+            prepared = prepare(command, Path.cwd())
+            if not is_successful(prepared):
+                raise LocalBackendError(f"{name}: {prepared.failure()}")
+            invoker = CommandInvoker(prepared.unwrap(), endpoint, keep_stdout=self.keep_stdout)
+        self._invokers[name] = invoker
+        self._callables.pop(name, None)
+        self._targets[name] = Target(name, durable=True, execution_timeout=execution_timeout)
 
     def _remember(self, name: str, ref: HandlerRef) -> None:
         target = os.path.abspath(ref.target) if ref.is_file else ref.target

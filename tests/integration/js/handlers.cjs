@@ -1,7 +1,8 @@
 "use strict";
 // Durable handlers written with the official JavaScript SDK (@aws/durable-execution-sdk-js).
-// run_handler.cjs runs one of them per invocation, in its own node process, against
-// `lambda-durable serve` (AWS_ENDPOINT_URL_LAMBDA); test_js_sdk_on_serve.py drives them.
+// serve runs one of them per invocation, in its own node process, through
+// docs/examples/external/run.cjs (js_handlers.py registers each as a Command); the SDK
+// reaches serve through AWS_ENDPOINT_URL_LAMBDA; test_js_sdk_on_serve.py drives them.
 const { withDurableExecution } = require("@aws/durable-execution-sdk-js");
 
 const noRetry = { retryStrategy: () => ({ shouldRetry: false }) };

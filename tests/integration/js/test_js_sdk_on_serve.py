@@ -1,8 +1,9 @@
 """Handlers written with the official JavaScript SDK run against ``lambda-durable serve``.
 
-Each invocation is a node process (``js_handlers.py`` adapts ``handlers.cjs`` to a
-handlers file) whose SDK reaches ``serve`` only through ``AWS_ENDPOINT_URL_LAMBDA``, as on
-Lambda; boto3 starts the executions, answers their callbacks and reads their outcome.
+Each invocation is a node process (``js_handlers.py`` registers each export of
+``handlers.cjs`` as a ``Command``) whose SDK reaches ``serve`` only through
+``AWS_ENDPOINT_URL_LAMBDA``, as on Lambda; boto3 starts the executions, answers their
+callbacks and reads their outcome.
 The SDK is installed with npm into a cache folder (``js_sdk.py``); without node or npm,
 or when the install fails, the module is skipped with the reason.
 """
@@ -21,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "serve"))  # the serve tests' fixtures and helpers
 
-from js_sdk import ensure_installed, node_modules  # noqa: E402
+from js_sdk import ensure_installed  # noqa: E402
 
 _PROBLEM = ensure_installed()
 if _PROBLEM is not None:
@@ -35,17 +36,14 @@ from js_handlers import JS_EXPORTS  # noqa: E402
 from lambda_durable.local.http.server import DurableServer  # noqa: E402
 
 TIMEOUT = 300.0
-"""Generous: every invocation starts a Python and a node process, on a machine that may be busy."""
+"""Generous: every invocation starts a node process, on a machine that may be busy."""
 
 
 @pytest.fixture(scope="module")
 def js_server() -> Iterator[DurableServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        # the handler processes inherit the server's environment; node reads NODE_PATH
-        patch.setenv("NODE_PATH", str(node_modules()))
-        started = start_server(HERE / "js_handlers.py")
-        yield started
-        stop_server(started)
+    started = start_server(HERE / "js_handlers.py")
+    yield started
+    stop_server(started)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def start_server(handlers: Path, *, isolated: bool = False, in_process: bool = F
     pool = None if in_process or isolated else WorkerPool(WORKERS, memory_mb=memory_mb)
     server = DurableServer(backend, port=0, handler_endpoint=handler_endpoint, workers=pool)
     refs = register_handler_file(backend, handlers, endpoint=server.url, isolated=isolated, pool=pool, timeout=timeout)
-    server.api.refs.update(refs.unwrap())
+    server.api.refs.update(refs.unwrap().refs)
     return server.start()
 
 

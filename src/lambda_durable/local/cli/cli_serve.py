@@ -129,10 +129,10 @@ def main(argv: Sequence[str]) -> int:
         backend.close()
         print(f"{_PROG}: {registered.failure()}", file=sys.stderr)
         return 2
-    server.api.refs.update(registered.unwrap())
+    server.api.refs.update(registered.unwrap().refs)
     if pool is not None:
         pool.warm()
-    print(f"serving {', '.join(sorted(registered.unwrap()))} at {server.url} (store: {args.db})", flush=True)
+    print(f"serving {', '.join(registered.unwrap().names)} at {server.url} (store: {args.db})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

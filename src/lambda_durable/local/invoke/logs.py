@@ -177,9 +177,14 @@ def parse_log_line(line: str) -> dict[str, Any] | None:
 
 def stdout_record(execution_arn: str, line: str) -> dict[str, Any]:
     """A line the handler printed, as a record of its execution."""
+    return stream_record(execution_arn, line, "stdout")
+
+
+def stream_record(execution_arn: str, line: str, stream: str) -> dict[str, Any]:
+    """A line the handler wrote on ``stream`` (stdout or stderr), as a record of its execution."""
     return {
         "timestamp": datetime.now(UTC).isoformat(),
-        "stream": "stdout",
+        "stream": stream,
         "executionArn": execution_arn,
         "message": line.rstrip("\n"),
     }
