@@ -42,7 +42,12 @@ def run_step(
     if slot.diverged is not None:
         return Failure(slot.diverged)
     state = scope.state
-    codec, semantics, plan = prepare_step(state, slot, config)
+    if config is None:  # ``prepare_step`` written out for the common case
+        codec: Codec[Any] = state.default_codec
+        semantics = StepSemantics.AT_LEAST_ONCE_PER_RETRY
+        plan = plan_step(slot, semantics, codec)
+    else:
+        codec, semantics, plan = prepare_step(state, slot, config)
     if isinstance(plan, Replayed):
         return answer(plan.answer)
     checkpointer = state.checkpointer
