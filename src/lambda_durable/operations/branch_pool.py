@@ -5,9 +5,13 @@ Python. Threads pay off only for the first kind (the GIL runs one Python thread 
 time), so the pool starts small and grows when the work stalls: when branches wait for a
 worker, no branch reported back for ``stall`` seconds and every worker has been on its
 current branch at least that long (so none is making progress: they wait on I/O), the
-pool doubles, up to ``limit``. A batch of quick branches keeps running on a few threads
-(one of them always has just started a branch), a batch of sleeping ones reaches a
-hundred threads within a few milliseconds.
+pool quadruples, up to ``limit``. A batch of quick branches keeps running on a few threads
+(one of them always has just started a branch), a batch of sleeping ones has a hundred
+threads after three stalls. (Doubling took five; adding every waiting branch at once
+let a slow machine, where quick branches look stuck, start a thread per branch.)
+While the coordinator waits with no branch left to start, it hands the idle time to the
+caller (``next_report(idle)``): a batch sends the updates its branches queued, off the
+critical path.
 Workers are started with ``_thread.start_new_thread``: ``threading.Thread.start`` waits
 until the new thread runs, which under a busy GIL costs milliseconds per thread. The
 coordinator (the calling thread) is the only one that submits, reads reports and closes
@@ -29,7 +33,11 @@ from typing import Generic, TypeVar
 R = TypeVar("R")
 
 INITIAL_WORKERS = 4
+GROWTH = 3
+"""Workers added per stall, per worker running: the pool quadruples (4, 16, 64, 256)."""
 STALL_SECONDS = 0.001
+MAX_IDLE_SECONDS = 0.05
+"""How long a coordinator with nothing to do sleeps at most between two looks."""
 
 
 class BranchPool(Generic[R]):
@@ -58,16 +66,23 @@ class BranchPool(Generic[R]):
         if self._workers < min(INITIAL_WORKERS, self._limit):
             self._start_worker()
 
-    def next_report(self) -> R:
-        """The next report; while waiting, add workers if queued tasks stall."""
+    def next_report(self, idle: Callable[[], bool] | None = None) -> R:
+        """The next report; while waiting, add workers if queued tasks stall, and call
+        ``idle`` when no report came for a while: after ``stall`` seconds, then after
+        twice as long each time it had nothing to do (it answers False), up to
+        ``MAX_IDLE_SECONDS``."""
+        pause = self._stall
         while True:
             stalled = self._tasks.qsize() > 0 and self._workers < self._limit
+            timeout = self._stall if stalled else (pause if idle is not None else None)
             try:
-                return self._reports.get(timeout=self._stall if stalled else None)
+                return self._reports.get(timeout=timeout)
             except Empty:
-                if self._all_stuck():
-                    for _ in range(min(self._tasks.qsize(), self._workers, self._limit - self._workers)):
+                if stalled and self._all_stuck():
+                    for _ in range(min(self._tasks.qsize(), GROWTH * self._workers, self._limit - self._workers)):
                         self._start_worker()
+                elif idle is not None:  # not while branches wait to start: they come first
+                    pause = self._stall if idle() else min(pause * 2, MAX_IDLE_SECONDS)
 
     def _all_stuck(self) -> bool:
         """Every worker is busy and none took its task within the last ``stall`` seconds."""

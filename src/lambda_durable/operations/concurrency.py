@@ -317,7 +317,8 @@ class _Threads(_Runner):
         self._pool.submit(index, partial(self._container.branch_report, index, branch))
 
     def next_report(self) -> Report:
-        return self._pool.next_report()
+        # waiting on I/O-bound branches: send their queued updates now, off the critical path
+        return self._pool.next_report(self._container.checkpointer.flush_queued)
 
     def close(self) -> None:
         self._pool.close()

@@ -138,6 +138,16 @@ class Checkpointer:
         """Send everything queued (in order, in as many calls as the limits need)."""
         self._flush(wait=True)
 
+    def flush_queued(self) -> bool:
+        """For a caller with nothing better to do (a batch waiting on its branches): send
+        what is queued now, so that the call that must wait later carries less. Does not
+        wait for another thread's call (that call carries the queue anyway). True when
+        something was queued."""
+        if not self._queue:
+            return False
+        self._flush(wait=False)
+        return True
+
     def _flush(self, *, wait: bool) -> None:
         """``flush``; without ``wait``, nothing happens while another thread is flushing."""
         if not self._call_lock.acquire(blocking=wait):

@@ -23,8 +23,8 @@ from lambda_durable import (
     StepConfig,
     durable_handler,
 )
-from lambda_durable.local import run_local
-from lambda_durable.wire import ExecutionStatus
+from lambda_durable.local import LocalBackend, run_local
+from lambda_durable.wire import ExecutionStatus, OperationStatus, OperationType
 
 NO_RETRY: StepConfig[Any] = StepConfig(retry_strategy=RetryStrategy.none())
 
@@ -177,3 +177,41 @@ def test_random_latencies_and_failures_replay_to_the_same_batch() -> None:
         assert outcome.result == "true", f"seed {seed}: {outcome.result} {outcome.error}"
         assert len(seen) == 2
         assert all(i.status is not BatchItemStatus.SUCCEEDED or i.result == i.index * 10 for i in seen[0].items)
+
+
+def test_a_batch_waiting_on_its_branches_records_their_progress_meanwhile() -> None:
+    """While every branch waits on I/O, the batch sends the updates they queued: a crash
+    then would find each step recorded as started, and the batch's last call is short."""
+    seen: dict[str, bool] = {}
+    backend_box: list[LocalBackend] = []
+
+    def started_on_the_service(op_id: str) -> bool:
+        service = backend_box[0].service
+        for _ in range(1000):  # up to ~10 s: fails, never hangs, if nothing is sent
+            for arn in service.execution_arns():
+                ops = service.operations(arn).value_or(())
+                if any(op.id == op_id and op.status is OperationStatus.STARTED for op in ops):
+                    return True
+            threading.Event().wait(0.01)
+        return False
+
+    @durable_handler
+    def handler(event: object, ctx: DurableContext) -> Result[int, DurableError]:
+        def call(c: DurableContext, item: int, index: int) -> Result[int, DurableError]:
+            def body(step: Any) -> int:
+                seen[step.operation_id] = started_on_the_service(step.operation_id)
+                return item
+
+            return c.step(body, name="io")
+
+        return ctx.map(list(range(4)), call).map(lambda b: b.success_count)
+
+    with LocalBackend() as backend:
+        backend_box.append(backend)
+        backend.register("fan", handler)
+        arn = backend.start("fan", "null").unwrap()
+        outcome = backend.run_until_settled(arn)
+    assert outcome.status is ExecutionStatus.SUCCEEDED and outcome.result == "4"
+    steps = [op for op in outcome.operations if op.type is OperationType.STEP]
+    assert len(seen) == len(steps) == 4
+    assert all(seen.values()), seen
