@@ -68,6 +68,6 @@ def _send(stepper: CallbackBackend, arn: str, reply: Reply) -> Result[None, str]
         answer = stepper.send_callback_failure(reply.callback_id, reply.error_object())
     else:
         answer = stepper.send_callback_heartbeat(reply.callback_id)
-    if isinstance(answer, Failure):
+    if not is_successful(answer):
         return Failure(f"callback {operation.value} for {reply.callback_id} rejected: {answer.failure()}")
     return Success(None)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Success
 
 from lambda_durable.handler import DurableHandler
@@ -44,7 +45,7 @@ def main(argv: Sequence[str]) -> int:
     if not isinstance(document, dict):
         return usage_error(_PROG, f'{args.history}: not a GetDurableExecutionHistory document (no "Events")')
     loaded = durable_handler_at(args.handler)
-    if isinstance(loaded, Failure):
+    if not is_successful(loaded):
         return usage_error(_PROG, loaded.failure())
     handler = loaded.unwrap()[1]
     if not isinstance(handler, DurableHandler):

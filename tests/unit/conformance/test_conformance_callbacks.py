@@ -133,18 +133,18 @@ class SteppingBackend:
         self.calls.append(("advance", seconds))
         return False
 
-    def send_callback_success(self, callback_id: str, result: str | None) -> object:
+    def send_callback_success(self, callback_id: str, result: str | None) -> Result[None, ServiceError]:
         self.calls.append(("success", (callback_id, result)))
         self.done = True
-        return None
+        return Success(None)
 
-    def send_callback_failure(self, callback_id: str, error: ErrorObject) -> object:
+    def send_callback_failure(self, callback_id: str, error: ErrorObject) -> Result[None, ServiceError]:
         self.calls.append(("failure", (callback_id, error)))
-        return Failure("callback already timed out")
+        return Failure(ServiceError("InvalidParameterValueException", "callback already timed out", 400))
 
-    def send_callback_heartbeat(self, callback_id: str) -> object:
+    def send_callback_heartbeat(self, callback_id: str) -> Result[None, ServiceError]:
         self.calls.append(("heartbeat", callback_id))
-        return None
+        return Success(None)
 
 
 def run(actions: list[CallbackAction]) -> tuple[Result[Any, str], SteppingBackend]:
@@ -161,7 +161,9 @@ def test_driver_sends_heartbeat_then_success_after_the_delay() -> None:
 
 def test_driver_reports_a_rejected_send() -> None:
     result, _ = run([action("*", FAILURE, {"ErrorType": "E"})])
-    assert result.failure() == "callback failure for cb-1 rejected: callback already timed out"
+    assert result.failure() == (
+        "callback failure for cb-1 rejected: InvalidParameterValueException: callback already timed out"
+    )
 
 
 def test_driver_reports_a_stuck_execution() -> None:
