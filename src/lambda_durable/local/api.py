@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -145,13 +145,9 @@ class LocalBackend:
         self._driver = Driver(self.service, self._invoke, self._call, self._after_invocation)
 
     def _default_clock(self, real_time: bool) -> Clock:
-        """Real time, or a skipping clock whose base (where each new family's time
-        starts) is never before the latest moment a reopened store recorded."""
-        if real_time:
-            return RealClock()
-        latest = self.store.latest_timestamp()
-        now = datetime.now(UTC)
-        return SkippingClock(start=latest if latest is not None and latest > now else None)
+        """Real time, or a skipping clock on which each execution (family) starts at the
+        real time and goes on from what it skipped before, as the store recorded."""
+        return RealClock() if real_time else SkippingClock(ledger=self.store)
 
     # --- functions ----------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ or its end, printing progress like ``run`` (``--no-resume`` only records the ans
 later ``callback`` or a program on the same database drives it then). ``heartbeat``
 only restarts the heartbeat timer.
 
-Time: the database remembers the latest moment it recorded, and the clock goes on from
-there or from now, whichever is later, so real time between commands counts towards
+Time: each execution's time is the real time plus what that execution skipped (the
+database keeps the skipped total), so real time between commands counts towards its
 callback timeouts; waits are skipped as in ``run`` (``--real-time`` sleeps instead).
 Run it while no other process is driving the same execution.
 

@@ -18,7 +18,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.local.cli.args import usage_error
 from lambda_durable.local.engine.store import Store
 
-_CURRENT = {"executions": {"key", "arn"}, "operation_runs": {"execution", "seq"}, "event_runs": {"execution"}}
+_CURRENT = {"executions": {"key", "arn", "skipped_seconds"}, "operation_runs": {"execution", "seq"}, "event_runs": {"execution"}}
 _OLDER = ("operations", "events")
 
 
