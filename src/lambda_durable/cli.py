@@ -10,6 +10,7 @@ USAGE = """usage: lambda-durable <command> [options]
 commands:
   run           run one durable execution on the embedded local backend
   callback      answer a callback (succeed | fail | heartbeat) and resume its execution
+  resume        continue a RUNNING execution, optionally moving its time on (timeouts)
   conformance   run conformance requirements against handlers on the local backend
   serve         serve the durable-execution REST API (boto3, AWS CLI, any SDK) locally
   list          list the executions in a local store
@@ -34,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lambda_durable.local.cli.cli_callback import main as callback_main
 
         return callback_main(rest)
+    if command == "resume":
+        from lambda_durable.local.cli.cli_resume import main as resume_main
+
+        return resume_main(rest)
     if command == "conformance":
         from lambda_durable.conformance.cli import main as conformance_main
 

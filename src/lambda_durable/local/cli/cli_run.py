@@ -4,7 +4,11 @@ Runs one execution on the embedded backend, printing each operation event as it 
 appended, then the outcome. Waits and retries are skipped (unless ``--real-time``); a
 callback is not: when the execution waits for a callback answer, ``run`` prints the
 CallbackId and the ``lambda-durable callback`` command that answers it, and stops with
-the execution RUNNING in the database (that command resumes it). ``--json`` prints only
+the execution RUNNING in the database (that command resumes it, and ``lambda-durable
+resume`` moves its time on). ``--advance-through-timeouts`` does not stop there: the
+execution's time goes on to each callback's timeout (or the execution timeout for a
+callback without one), so a timeout path runs in one command. The execution belongs to
+the function ``<file>-<attribute>`` (``remembered``). ``--json`` prints only
 the outcome, as one JSON object (``arn``, ``status``, ``result``, ``error``, and the
 ``callbacks`` a RUNNING execution waits for), for scripts. Exit status:
 0 SUCCEEDED or waiting for a callback, 1 any other outcome, 2 bad usage (every usage
@@ -21,8 +25,9 @@ from collections.abc import Sequence
 
 from returns.pipeline import is_successful
 
-from lambda_durable.local.api import ExecutionOutcome, LocalBackend, function_name_of
+from lambda_durable.local.api import ExecutionOutcome, LocalBackend
 from lambda_durable.local.cli.args import Parser, durable_handler_at, parse, usage_error
+from lambda_durable.local.cli.remembered import run_function_name
 from lambda_durable.wire import API_JSON, Event, EventType, ExecutionStatus
 
 DEFAULT_DB = os.path.join(".lambda-durable", "executions.db")
@@ -45,6 +50,11 @@ def _parser() -> Parser:
     parser.add_argument("--input", default="null", metavar="JSON", help="the execution input as JSON (default: null)")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits and retries")
+    parser.add_argument(
+        "--advance-through-timeouts",
+        action="store_true",
+        help="do not stop at a callback: move the execution's time on until callbacks (or the execution) time out",
+    )
     parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
     return parser
 
@@ -85,7 +95,7 @@ def main(argv: Sequence[str]) -> int:
     except (OSError, ValueError, sqlite3.Error) as exc:
         return usage_error(_PROG, f"cannot open {args.db}: {exc}")
     with backend:
-        name = function_name_of(ref)
+        name = run_function_name(ref, backend)
         backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
         if not args.json:
             backend.add_listener(print_event)
@@ -95,7 +105,10 @@ def main(argv: Sequence[str]) -> int:
         arn = started.unwrap()
         if not args.json:
             print(f"execution {arn}", flush=True)
-        outcome = backend.run_until_suspended(arn)
+        if args.advance_through_timeouts:
+            outcome = backend.run_until_settled(arn)
+        else:
+            outcome = backend.run_until_suspended(arn)
         if args.json:
             print(json.dumps(outcome_json(backend, outcome)))
             return exit_status(outcome)
@@ -110,6 +123,7 @@ def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str) -> int:
             label = waiting.name or waiting.op_id[:12]
             print(f"waiting for callback {label}: {waiting.callback_id}")
             print(f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}")
+        print(f"  or let time pass: lambda-durable resume {outcome.arn.rsplit('/', 1)[-1]} --to-next-timer --db {db}")
         return 0
     if outcome.result is not None:
         print(outcome.result)

@@ -58,3 +58,12 @@ def reading(prog: str, path: str, use: Callable[[Store], int]) -> int:
         return use(store)
     finally:
         store.close()
+
+
+def find_execution(store: Store, wanted: str, db: str) -> Result[str, str]:
+    """The ARN of the one execution whose ARN, id or name is ``wanted``; else why not."""
+    arns = [a for a in store.execution_arns() if wanted in (a, a.rsplit("/", 1)[-1], a.rsplit("/", 2)[-2])]
+    if len(arns) == 1:
+        return Success(arns[0])
+    found = "several executions match" if arns else "no execution"
+    return Failure(f"{found} {wanted!r} in {db} ('lambda-durable list --db {db}' shows them)")
