@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -63,5 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def run() -> int:
+    """The console script: ``main``, and a reader that stopped reading (``| head``)
+    ends the command quietly instead of with a traceback."""
+    try:
+        return main()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit: let it
+        return 1
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(run())

@@ -80,6 +80,9 @@ class CallbackSender(Protocol):
 CallbackHook = Callable[[CallbackStartedInfo, CallbackSender], None]
 """Called once per new callback, after the invocation that created it has completed."""
 
+LogListener = Callable[[str, dict[str, Any]], None]
+"""Called with (execution ARN, structured record) for each handler log record kept."""
+
 
 @frozen
 class ExecutionOutcome:
@@ -137,6 +140,7 @@ class LocalBackend:
         self._targets: dict[str, Target] = {}
         self._callables: dict[str, Handler] = {}
         self._hooks: list[CallbackHook] = []
+        self._log_listeners: list[LogListener] = []
         self._fresh: list[CallbackStartedInfo] = []
         self.keep_stdout = keep_stdout
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
@@ -455,7 +459,13 @@ class LocalBackend:
         """``listener(arn, event)`` is called for each event as it is appended."""
         self.service.add_listener(listener)
 
+    def add_log_listener(self, listener: LogListener) -> None:
+        """``listener(arn, record)`` is called for each structured handler log record as
+        it is kept (``logs(arn)``), from the thread that logged it."""
+        self._log_listeners.append(listener)
+
     def close(self) -> None:
+        self._log_listeners.clear()
         self.service.close()
         self.store.close()
 
@@ -475,6 +485,8 @@ class LocalBackend:
     def _sink(self, arn: str) -> LogSink:
         def sink(record: dict[str, Any]) -> None:
             self.store.append_log(arn, record)
+            for listener in self._log_listeners:
+                listener(arn, record)
 
         return sink
 

@@ -33,7 +33,8 @@ from returns.result import Failure, Result
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.cli.cli_run import DEFAULT_DB, print_event, report
+from lambda_durable.local.cli.cli_run import DEFAULT_DB, report
+from lambda_durable.local.cli.progress import watch
 from lambda_durable.local.cli.remembered import load_remembered
 from lambda_durable.wire import ErrorObject
 
@@ -60,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--no-resume", action="store_true", help="record the answer without resuming the execution")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits while resuming")
+    parser.add_argument("--verbose", "-v", action="store_true", help="resuming: show every operation start and item")
+    parser.add_argument("--quiet", "-q", action="store_true", help="resuming: hide the handler's log output")
     return parser
 
 
@@ -89,9 +92,9 @@ def _send(backend: LocalBackend, args: argparse.Namespace) -> Result[None, Servi
     return backend.send_callback_heartbeat(args.callback_id)
 
 
-def _resume(backend: LocalBackend, callback_id: str, db: str) -> int:
+def _resume(backend: LocalBackend, args: argparse.Namespace) -> int:
     """Drive the (root) execution the callback belongs to with its recorded handler."""
-    arn = backend.service.callback_execution(callback_id)
+    arn = backend.service.callback_execution(args.callback_id)
     if arn is None:
         return 0
     loaded = load_remembered(backend, arn)
@@ -100,9 +103,10 @@ def _resume(backend: LocalBackend, callback_id: str, db: str) -> int:
         print(f"{_PROG}: {problem.message}", file=sys.stderr)
         return 0 if problem.foreign else 1
     root = loaded.unwrap()
-    backend.add_listener(print_event)
-    print(f"execution {root}", flush=True)
-    report(backend, backend.run_until_suspended(root), db)
+    progress = watch(backend, verbose=args.verbose, quiet=args.quiet)
+    progress.follow(root)
+    progress.line(f"execution {root}", clip=False)
+    report(backend, backend.run_until_suspended(root), args.db, progress)
     return 0
 
 
@@ -128,9 +132,9 @@ def main(argv: Sequence[str]) -> int:
         if not is_successful(sent):
             print(f"{_PROG}: {sent.failure()}", file=sys.stderr)
             if sent.failure().code == "CallbackTimeoutException" and not args.no_resume:
-                _resume(backend, args.callback_id, args.db)  # the timeout was recorded: go on, as the service does
+                _resume(backend, args)  # the timeout was recorded: go on, as the service does
             return 1
         print(f"callback {args.action} accepted", flush=True)
         if args.action == "heartbeat" or args.no_resume:
             return 0
-        return _resume(backend, args.callback_id, args.db)
+        return _resume(backend, args)

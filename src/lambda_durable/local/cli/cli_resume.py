@@ -26,7 +26,8 @@ from returns.result import Failure
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.cli.args import Parser, duration_seconds, parse, usage_error
-from lambda_durable.local.cli.cli_run import DEFAULT_DB, exit_status, outcome_json, print_event, report
+from lambda_durable.local.cli.cli_run import DEFAULT_DB, add_output_options, exit_status, outcome_json, report
+from lambda_durable.local.cli.progress import watch
 from lambda_durable.local.cli.remembered import load_remembered
 from lambda_durable.local.cli.stored import find_execution
 from lambda_durable.wire import ExecutionStatus
@@ -42,7 +43,7 @@ def _parser() -> Parser:
     when.add_argument("--to-next-timer", action="store_true", help="move the execution's time to its next timer")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits and --advance")
-    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
+    add_output_options(parser)
     return parser
 
 
@@ -74,16 +75,17 @@ def main(argv: Sequence[str]) -> int:
         if isinstance(loaded, Failure):
             return usage_error(_PROG, loaded.failure().message)
         root = loaded.unwrap()
-        if not args.json:
-            backend.add_listener(print_event)
-            print(f"execution {root}", flush=True)
+        progress = None if args.json else watch(backend, verbose=args.verbose, quiet=args.quiet)
+        if progress is not None:
+            progress.follow(root)
+            progress.line(f"execution {root}", clip=False)
         backend.run_until_idle(root)
         if seconds is not None:
             backend.advance_clock(root, seconds)
-        elif args.to_next_timer and not backend.advance_clock(root) and not args.json:
-            print("no timer to move to", flush=True)
+        elif args.to_next_timer and not backend.advance_clock(root) and progress is not None:
+            progress.line("no timer to move to")
         outcome = backend.run_until_suspended(root)
-        if args.json:
+        if progress is None:
             print(json.dumps(outcome_json(backend, outcome)))
             return exit_status(outcome)
-        return report(backend, outcome, args.db)
+        return report(backend, outcome, args.db, progress)

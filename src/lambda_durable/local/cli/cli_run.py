@@ -27,18 +27,12 @@ from returns.pipeline import is_successful
 
 from lambda_durable.local.api import ExecutionOutcome, LocalBackend
 from lambda_durable.local.cli.args import Parser, durable_handler_at, parse, usage_error
+from lambda_durable.local.cli.progress import Progress, error_text, watch
 from lambda_durable.local.cli.remembered import run_function_name
-from lambda_durable.wire import API_JSON, Event, EventType, ExecutionStatus
+from lambda_durable.wire import API_JSON, ExecutionStatus
 
 DEFAULT_DB = os.path.join(".lambda-durable", "executions.db")
 _PROG = "lambda-durable run"
-_KINDS = (
-    ("ChainedInvoke", "invoke"),
-    ("Callback", "callback"),
-    ("Context", "context"),
-    ("Step", "step"),
-    ("Wait", "wait"),
-)
 
 
 def _parser() -> Parser:
@@ -55,27 +49,17 @@ def _parser() -> Parser:
         action="store_true",
         help="do not stop at a callback: move the execution's time on until callbacks (or the execution) time out",
     )
-    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
+    add_output_options(parser)
     return parser
 
 
-def describe_event(event: Event) -> str | None:
-    """The progress line for an operation event; None for execution/invocation events."""
-    kind = next((k for prefix, k in _KINDS if event.event_type.value.startswith(prefix)), None)
-    if kind is None:
-        return None
-    label = event.name or (event.id or "")[:12]
-    return f"  {event.event_type.value:<22} {kind:<8} {label}"
-
-
-def print_event(arn: str, event: Event) -> None:
-    line = describe_event(event)
-    if line is not None:
-        print(line, flush=True)
-    elif event.event_type is EventType.INVOCATION_COMPLETED and event.details.error is not None:
-        error = event.details.error.payload
-        what = f"{error.error_type}: {error.error_message}" if error is not None else "error"
-        print(f"  invocation failed: {what}", flush=True)
+def add_output_options(parser: Parser) -> None:
+    """``--json``, ``--verbose``, ``--quiet``: what ``run``, ``resume`` and ``callback`` print."""
+    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="show every operation start and every map/parallel item"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="hide the handler's log output")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -97,38 +81,41 @@ def main(argv: Sequence[str]) -> int:
     with backend:
         name = run_function_name(ref, backend)
         backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
-        if not args.json:
-            backend.add_listener(print_event)
+        progress = None if args.json else watch(backend, verbose=args.verbose, quiet=args.quiet)
         started = backend.start(name, json.dumps(payload_value))
         if not is_successful(started):
             return usage_error(_PROG, f"the execution did not start: {started.failure()}")
         arn = started.unwrap()
-        if not args.json:
-            print(f"execution {arn}", flush=True)
+        if progress is not None:
+            progress.follow(arn)
+            progress.line(f"execution {arn}", clip=False)
         if args.advance_through_timeouts:
             outcome = backend.run_until_settled(arn)
         else:
             outcome = backend.run_until_suspended(arn)
-        if args.json:
+        if progress is None:
             print(json.dumps(outcome_json(backend, outcome)))
             return exit_status(outcome)
-        return report(backend, outcome, args.db)
+        return report(backend, outcome, args.db, progress)
 
 
-def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str) -> int:
-    """Print the outcome (or the callbacks it waits for); the exit status of ``run``."""
-    print(outcome.status.value)
+def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str, progress: Progress) -> int:
+    """Print the outcome, last (or the callbacks it waits for); the exit status of ``run``."""
     if outcome.status is ExecutionStatus.RUNNING:
+        progress.outcome(outcome.status.value)
         for waiting in backend.open_callbacks(outcome.arn):
             label = waiting.name or waiting.op_id[:12]
-            print(f"waiting for callback {label}: {waiting.callback_id}")
-            print(f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}")
-        print(f"  or let time pass: lambda-durable resume {outcome.arn.rsplit('/', 1)[-1]} --to-next-timer --db {db}")
+            progress.line(f"waiting for callback {label}: {waiting.callback_id}", clip=False)
+            progress.line(
+                f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}", clip=False
+            )
+        execution_id = outcome.arn.rsplit("/", 1)[-1]
+        progress.line(f"  or let time pass: lambda-durable resume {execution_id} --to-next-timer --db {db}", clip=False)
         return 0
     if outcome.result is not None:
-        print(outcome.result)
-    if outcome.error is not None:
-        print(f"{outcome.error.error_type or 'Error'}: {outcome.error.error_message or ''}")
+        progress.outcome(outcome.status.value, outcome.result)
+    else:
+        progress.outcome(outcome.status.value, error_text(outcome.error) if outcome.error is not None else None)
     return exit_status(outcome)
 
 
