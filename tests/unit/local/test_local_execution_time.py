@@ -142,3 +142,70 @@ def test_a_version_4_store_is_migrated_and_its_executions_have_skipped_nothing(t
         assert again.skipped("arn-1") == timedelta(hours=2)
     finally:
         again.close()
+
+
+def _hour_wait_handler() -> object:
+    from returns.result import Result
+
+    from lambda_durable import DurableContext, DurableError, Duration, durable_handler
+
+    @durable_handler
+    def hour_wait(event: object, ctx: DurableContext) -> Result[str, DurableError]:
+        return ctx.wait(Duration.hours(1), name="hour").map(lambda _: "waited")
+
+    return hour_wait
+
+
+def test_a_jump_the_store_cannot_record_leaves_the_time_where_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from lambda_durable.local import LocalBackendError
+
+    with LocalBackend() as backend:
+        backend.register("hour_wait", _hour_wait_handler())  # type: ignore[arg-type]
+        arn = backend.start("hour_wait", "null").unwrap()
+        backend.run_until_idle(arn)  # waiting: the next move is the jump
+
+        def full(root: str, skipped: timedelta) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(backend.store, "record_skipped", full)
+        before = backend.service.clock_of(arn).now()
+        with pytest.raises(LocalBackendError, match="store write failed: database or disk is full"):
+            backend.run_until_settled(arn)
+        assert backend.service.clock_of(arn).now() - before < NEAR  # not an hour on
+        assert backend.store.skipped(arn) == timedelta(0)
+        monkeypatch.undo()
+        outcome = backend.run_until_settled(arn)  # room again: it goes on
+        assert outcome.result == '"waited"'
+        assert backend.store.skipped(arn) >= timedelta(hours=1) - NEAR
+
+
+def test_serves_pump_waits_until_a_jump_can_be_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from lambda_durable.local.http.pump import Pump
+
+    with LocalBackend() as backend:
+        backend.register("hour_wait", _hour_wait_handler())  # type: ignore[arg-type]
+        unwritable = True
+        record = backend.store.record_skipped
+
+        def maybe_full(root: str, skipped: timedelta) -> None:
+            if unwritable:
+                raise sqlite3.OperationalError("database or disk is full")
+            record(root, skipped)
+
+        monkeypatch.setattr(backend.store, "record_skipped", maybe_full)
+        pump = Pump(backend)
+        pump.start()
+        try:
+            arn = backend.start("hour_wait", "null").unwrap()
+            pump.watch(arn)
+            assert not pump.wait_until_done(arn, timeout=1.5)  # its hour cannot pass yet
+            unwritable = False
+            pump.poke()
+            assert pump.wait_until_done(arn, timeout=30)
+        finally:
+            pump.stop()
+        assert backend.describe(arn).result == '"waited"'
