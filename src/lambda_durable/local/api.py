@@ -399,9 +399,15 @@ class LocalBackend:
     # --- driving ----------------------------------------------------------------------------
 
     def _check_function(self, arn: str) -> None:
+        """Make sure ``arn``'s function can be invoked: registered here, or remembered in
+        the store by reference (``lambda-durable run`` does that), and then loaded."""
         function_name = expect_service(self.service.execution(arn)).function_name
-        if function_name not in self._invokers:
+        if function_name in self._invokers:
+            return
+        ref = self.remembered(function_name)
+        if ref is None:
             raise LocalBackendError(f"no function registered as {function_name!r}")
+        self.register(function_name, ref)
 
     def _invoke(self, ticket: InvocationTicket) -> Result[InvocationOutput, ErrorObject]:
         invoker = self._invokers.get(ticket.function_name)

@@ -204,3 +204,16 @@ def test_durations(text: str, seconds: float) -> None:
 @pytest.mark.parametrize("text", ["", "soon", "5x", "m5", "-1s"])
 def test_bad_durations(text: str) -> None:
     assert isinstance(duration_seconds(text), Failure)
+
+
+def test_a_program_resumes_a_run_execution_with_the_remembered_handler(
+    app: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _run(["run", f"{app}:handler", "--db", "x.db"], capsys)[1]
+    execution_id = _execution_id(out)
+    with LocalBackend("x.db") as backend:  # nothing registered: the store knows the handler
+        [arn] = [a for a in backend.executions() if a.endswith(execution_id)]
+        [waiting] = backend.open_callbacks(arn)
+        backend.send_callback_success(waiting.callback_id, '"from python"').unwrap()
+        outcome = backend.run_until_settled(arn)
+    assert outcome.result == '"from python"'
