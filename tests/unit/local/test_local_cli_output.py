@@ -44,6 +44,27 @@ def handler(event, ctx):
     )
 
 
+def logged_item(ctx, value, index):
+    ctx.logger.info("item %s", value)
+    def body(step):
+        step.logger.info("doubling %s", value)
+        return value * 2
+    return ctx.step(body, name="double")
+
+
+@durable_handler
+def logs_in_contexts(event, ctx):
+    def inner(c):
+        c.logger.info("inside")
+        return c.step(lambda _: 20, name="twenty")
+
+    return (
+        ctx.run_in_child_context(inner, name="child")
+        .bind(lambda _: ctx.map(list(range(5)), logged_item, name="items"))
+        .map(lambda batch: batch.success_count)
+    )
+
+
 @durable_handler
 def long_name(event, ctx):
     return ctx.step(lambda _: 1, name="x" * 120)
@@ -186,3 +207,24 @@ def test_a_batch_that_ended_early_says_why(app: Path, capsys: pytest.CaptureFixt
     [summary] = [line for line in lines if line.startswith("  map fast")]
     assert summary.startswith("  map fast  1 items: 0 done, 1 failed (first: map-item-0: ValueError")
     assert summary.endswith("; ended FAILURE_TOLERANCE_EXCEEDED")
+
+
+def test_logs_come_under_their_context_and_hide_with_a_maps_items(
+    app: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _piped(["run", "shop.py:logs_in_contexts", "--db", "x.db"], capsys)
+    assert lines == [
+        "  child child  started",
+        "    log  INFO inside",
+        "    step twenty  succeeded",
+        "  child child  succeeded",
+        "  map items  5 items: 5 done, 0 failed",
+        "SUCCEEDED",
+        "5",
+    ]
+    verbose = _piped(["run", "shop.py:logs_in_contexts", "--db", "y.db", "--verbose"], capsys)
+    assert sum(line == f"      log  INFO item {i}" for i in range(5) for line in verbose) == 5
+    assert sum(line == f"      step double  INFO doubling {i}" for i in range(5) for line in verbose) == 5
+    for i in range(5):  # each item's log line comes after the item's header
+        header = verbose.index(f"    item map-item-{i}  started")
+        assert verbose.index(f"      log  INFO item {i}") > header

@@ -127,6 +127,8 @@ class Progress:
         self._followed: set[str] = set()
         self._live: _Batch | None = None
         """The batch whose bar is drawn on the last line (terminal only)."""
+        self._waiting_logs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """Log records of operations not recorded yet, by (ARN, operation id)."""
 
     def follow(self, arn: str) -> None:
         """Show ``arn``'s operations (others, e.g. chained children, only when verbose)."""
@@ -149,8 +151,13 @@ class Progress:
             self.line(text, clip=False)
 
     def close(self) -> None:
-        """End a live bar: what follows starts on a fresh line."""
+        """End a live bar (what follows starts on a fresh line) after the log records
+        whose operation never showed up."""
         with self._lock:
+            waiting, self._waiting_logs = self._waiting_logs, {}
+            for (arn, _), records in waiting.items():
+                for record in records:
+                    self._show_log(arn, record, None)
             if self._live is not None and self._style.tty:
                 self._stream.write("\n")
                 self._stream.flush()
@@ -167,16 +174,25 @@ class Progress:
             if event.id is None or event.event_type.value.startswith("Execution"):
                 return
             op = self._op(arn, event)
-            if op.batch is not None:
-                self._batch_event(op, event)
-                return
-            self._item_event(arn, event)
-            if op.hidden and not self._verbose:
-                return
-            said = self._describe(op, event)
-            if said is not None:
-                text, colour = said
-                self.line(f"  {'  ' * op.depth}{op.kind} {op.label}  {text}", colour)
+            waiting = self._waiting_logs.pop((arn, event.id), [])
+            header = event.event_type.value.endswith("Started")  # its logs come under it
+            for record in [] if header else waiting:
+                self._show_log(arn, record, op)
+            self._show_event(arn, op, event)
+            for record in waiting if header else []:
+                self._show_log(arn, record, op)
+
+    def _show_event(self, arn: str, op: _Op, event: Event) -> None:
+        if op.batch is not None:
+            self._batch_event(op, event)
+            return
+        self._item_event(arn, event)
+        if op.hidden and not self._verbose:
+            return
+        said = self._describe(op, event)
+        if said is not None:
+            text, colour = said
+            self.line(f"  {'  ' * op.depth}{op.kind} {op.label}  {text}", colour)
 
     def _op(self, arn: str, event: Event) -> _Op:
         key = (arn, event.id or "")
@@ -273,6 +289,8 @@ class Progress:
             return ("answered", _GREEN)
         if kind is EventType.CALLBACK_TIMED_OUT:
             return (f"timed out ({error_text(error)})", _YELLOW)
+        if kind is EventType.CONTEXT_STARTED:  # a header for the operations indented under it
+            return ("started", "")
         if kind is EventType.CHAINED_INVOKE_STARTED:
             return (f"invoking {details.function_name or op.label}", "")
         if kind.value.endswith("Succeeded"):
@@ -288,24 +306,33 @@ class Progress:
     # --- logs --------------------------------------------------------------------------------
 
     def log(self, arn: str, record: dict[str, Any]) -> None:
+        """A log record, shown with the operation that wrote it (a step's, or a context's
+        for ``ctx.logger``). An operation is often recorded after its first log line (its
+        START goes out with a later checkpoint): until then the record waits, so a map
+        item's logs are hidden with the item, and each line comes under its header."""
         if self._quiet:
             return
         with self._lock:
             op_id, parent_id = record.get("operationId"), record.get("parentId")
-            op = self._ops.get((arn, op_id)) if isinstance(op_id, str) else None
-            parent = self._ops.get((arn, parent_id)) if isinstance(parent_id, str) else None
-            anchor = op if op is not None else parent  # a step's START may come after its first log
-            hidden = arn not in self._followed or (anchor is not None and anchor.hidden)
-            if hidden and not self._verbose:
-                return
-            if op is not None:
-                where, depth = f"{op.kind} {op.label}", op.depth
-            elif isinstance(op_id, str):
-                where, depth = f"step {record.get('operationName') or op_id[:12]}", parent.depth + 1 if parent else 0
+            anchor_id = op_id if isinstance(op_id, str) else parent_id if isinstance(parent_id, str) else None
+            if anchor_id is None:
+                self._show_log(arn, record, None)
+            elif (arn, anchor_id) in self._ops:
+                self._show_log(arn, record, self._ops[(arn, anchor_id)])
             else:
-                where, depth = "log", parent.depth + 1 if parent else 0
-            level = str(record.get("level", "INFO"))
-            self.line(f"  {'  ' * depth}{where}  {level} {record.get('message', '')}", _DIM)
+                self._waiting_logs.setdefault((arn, anchor_id), []).append(record)
+
+    def _show_log(self, arn: str, record: dict[str, Any], anchor: _Op | None) -> None:
+        if (arn not in self._followed or (anchor is not None and anchor.hidden)) and not self._verbose:
+            return
+        if anchor is None:
+            where, depth = "log", 0
+        elif isinstance(record.get("operationId"), str):
+            where, depth = f"{anchor.kind} {anchor.label}", anchor.depth
+        else:
+            where, depth = "log", anchor.depth + 1
+        level = str(record.get("level", "INFO"))
+        self.line(f"  {'  ' * depth}{where}  {level} {record.get('message', '')}", _DIM)
 
     # --- drawing -----------------------------------------------------------------------------
 
