@@ -1,7 +1,8 @@
 """``lambda-durable run FILE_OR_MODULE:HANDLER --input JSON [--db PATH] [--real-time]``.
 
-Runs one execution on the embedded backend, printing each operation event as it is
-appended, then the outcome. Waits and retries are skipped (unless ``--real-time``); a
+Runs one execution on the embedded backend, printing what happens as it happens
+(``progress``: retries, waits, callbacks, the handler's logs, a map as one line;
+``--verbose`` shows everything, ``--quiet`` hides the logs), then the outcome, last. Waits and retries are skipped (unless ``--real-time``); a
 callback is not: when the execution waits for a callback answer, ``run`` prints the
 CallbackId and the ``lambda-durable callback`` command that answers it, and stops with
 the execution RUNNING in the database (that command resumes it, and ``lambda-durable
