@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -10,6 +11,7 @@ USAGE = """usage: lambda-durable <command> [options]
 commands:
   run           run one durable execution on the embedded local backend
   callback      answer a callback (succeed | fail | heartbeat) and resume its execution
+  resume        continue a RUNNING execution, optionally moving its time on (timeouts)
   conformance   run conformance requirements against handlers on the local backend
   serve         serve the durable-execution REST API (boto3, AWS CLI, any SDK) locally
   list          list the executions in a local store
@@ -34,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lambda_durable.local.cli.cli_callback import main as callback_main
 
         return callback_main(rest)
+    if command == "resume":
+        from lambda_durable.local.cli.cli_resume import main as resume_main
+
+        return resume_main(rest)
     if command == "conformance":
         from lambda_durable.conformance.cli import main as conformance_main
 
@@ -58,5 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def run() -> int:
+    """The console script: ``main``, and a reader that stopped reading (``| head``)
+    ends the command quietly instead of with a traceback."""
+    try:
+        return main()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit: let it
+        return 1
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(run())

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -80,6 +80,9 @@ class CallbackSender(Protocol):
 CallbackHook = Callable[[CallbackStartedInfo, CallbackSender], None]
 """Called once per new callback, after the invocation that created it has completed."""
 
+LogListener = Callable[[str, dict[str, Any]], None]
+"""Called with (execution ARN, structured record) for each handler log record kept."""
+
 
 @frozen
 class ExecutionOutcome:
@@ -137,6 +140,7 @@ class LocalBackend:
         self._targets: dict[str, Target] = {}
         self._callables: dict[str, Handler] = {}
         self._hooks: list[CallbackHook] = []
+        self._log_listeners: list[LogListener] = []
         self._fresh: list[CallbackStartedInfo] = []
         self.keep_stdout = keep_stdout
         """Also keep what handlers print to stdout in ``logs(arn)`` (as Lambda's log group does)."""
@@ -145,13 +149,9 @@ class LocalBackend:
         self._driver = Driver(self.service, self._invoke, self._call, self._after_invocation)
 
     def _default_clock(self, real_time: bool) -> Clock:
-        """Real time, or a skipping clock whose base (where each new family's time
-        starts) is never before the latest moment a reopened store recorded."""
-        if real_time:
-            return RealClock()
-        latest = self.store.latest_timestamp()
-        now = datetime.now(UTC)
-        return SkippingClock(start=latest if latest is not None and latest > now else None)
+        """Real time, or a skipping clock on which each execution (family) starts at the
+        real time and goes on from what it skipped before, as the store recorded."""
+        return RealClock() if real_time else SkippingClock(ledger=self.store)
 
     # --- functions ----------------------------------------------------------------------
 
@@ -399,9 +399,15 @@ class LocalBackend:
     # --- driving ----------------------------------------------------------------------------
 
     def _check_function(self, arn: str) -> None:
+        """Make sure ``arn``'s function can be invoked: registered here, or remembered in
+        the store by reference (``lambda-durable run`` does that), and then loaded."""
         function_name = expect_service(self.service.execution(arn)).function_name
-        if function_name not in self._invokers:
+        if function_name in self._invokers:
+            return
+        ref = self.remembered(function_name)
+        if ref is None:
             raise LocalBackendError(f"no function registered as {function_name!r}")
+        self.register(function_name, ref)
 
     def _invoke(self, ticket: InvocationTicket) -> Result[InvocationOutput, ErrorObject]:
         invoker = self._invokers.get(ticket.function_name)
@@ -459,7 +465,13 @@ class LocalBackend:
         """``listener(arn, event)`` is called for each event as it is appended."""
         self.service.add_listener(listener)
 
+    def add_log_listener(self, listener: LogListener) -> None:
+        """``listener(arn, record)`` is called for each structured handler log record as
+        it is kept (``logs(arn)``), from the thread that logged it."""
+        self._log_listeners.append(listener)
+
     def close(self) -> None:
+        self._log_listeners.clear()
         self.service.close()
         self.store.close()
 
@@ -479,6 +491,8 @@ class LocalBackend:
     def _sink(self, arn: str) -> LogSink:
         def sink(record: dict[str, Any]) -> None:
             self.store.append_log(arn, record)
+            for listener in self._log_listeners:
+                listener(arn, record)
 
         return sink
 

@@ -68,10 +68,9 @@ def test_run_prints_progress_and_result(app: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     lines = [line.split() for line in out.splitlines() if line.startswith("  ")]
     assert lines == [
-        ["StepStarted", "step", "validate"],
-        ["StepSucceeded", "step", "validate"],
-        ["WaitStarted", "wait", "pause"],
-        ["WaitSucceeded", "wait", "pause"],
+        ["step", "validate", "succeeded"],
+        ["wait", "pause", "waiting", "1h00m00s"],
+        ["wait", "pause", "done"],
     ]
     assert out.splitlines()[-2:] == ["SUCCEEDED", '{"n": 1}']
     assert (app.parent / ".lambda-durable" / "executions.db").is_file()

@@ -61,7 +61,6 @@ def test_store_round_trips_and_survives_reopening(tmp_path: Path) -> None:
     assert again.events("arn-1") == [event]
     assert again.token_seq("arn-1") == 3
     assert again.execution_named("fn", "name-1") == "arn-1"
-    assert again.latest_timestamp() == T
     done = ExecutionRecord("arn-1", "id-1", "name-1", "fn", '"in"', 60, T, ExecutionStatus.SUCCEEDED, T, "1")
     again.apply(ChangeSet("arn-1", execution=done))
     assert again.execution("arn-1") == done
@@ -191,10 +190,12 @@ def test_events_that_skip_an_id_are_refused() -> None:
 
 
 def _stored_execution(path: str) -> int:
-    """A file holding one execution, for an older layout to be made from; its key."""
+    """A file holding one execution, for an older layout to be made from (no skipped
+    time yet: layout 5 added it); its key."""
     store = Store(path)
     store.apply(ChangeSet("arn-1", execution=_record()))
     key = store._key(store._conn, "arn-1")
+    store._conn.execute("ALTER TABLE executions DROP COLUMN skipped_seconds")
     store.close()
     return key
 

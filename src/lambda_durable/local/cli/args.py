@@ -7,6 +7,7 @@ line on stderr and return 2, and never show a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -57,3 +58,15 @@ def durable_handler_at(text: str) -> Result[tuple[HandlerRef, Handler], str]:
     if getattr(handler, "__durable_handler__", False) is not True:
         return Failure(f"{ref} is not a durable handler (decorate it with @durable_handler)")
     return Success((ref, handler))
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
+_UNITS = (86400, 3600, 60, 1)
+
+
+def duration_seconds(text: str) -> Result[float, str]:
+    """``90``, ``90s``, ``5m``, ``2h``, ``1d``, ``1h30m``: seconds, or why not."""
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or match is None:
+        return Failure(f"{text!r} is not a duration (e.g. 30s, 5m, 2h, 1d, 1h30m)")
+    return Success(sum(float(part) * unit for part, unit in zip(match.groups(), _UNITS) if part))

@@ -6,10 +6,12 @@ it resumes the execution, as the service would: it loads the handler ``run`` rec
 for the execution's function and drives the execution to its next callback suspension
 or its end, printing progress like ``run`` (``--no-resume`` only records the answer; a
 later ``callback`` or a program on the same database drives it then). ``heartbeat``
-only restarts the heartbeat timer.
+only restarts the heartbeat timer. An answer that came after the callback's timeout is
+rejected (``CallbackTimeoutException``, exit 1); the timeout is then recorded and the
+execution resumed as after any answer, so its timeout path runs.
 
-Time: the database remembers the latest moment it recorded, and the clock goes on from
-there or from now, whichever is later, so real time between commands counts towards
+Time: each execution's time is the real time plus what that execution skipped (the
+database keeps the skipped total), so real time between commands counts towards its
 callback timeouts; waits are skipped as in ``run`` (``--real-time`` sleeps instead).
 Run it while no other process is driving the same execution.
 
@@ -27,11 +29,13 @@ import sys
 from collections.abc import Sequence
 
 from returns.pipeline import is_successful
-from returns.result import Result
+from returns.result import Failure, Result
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.cli.cli_run import DEFAULT_DB, print_event, report
+from lambda_durable.local.cli.cli_run import DEFAULT_DB, report
+from lambda_durable.local.cli.progress import watch
+from lambda_durable.local.cli.remembered import load_remembered
 from lambda_durable.wire import ErrorObject
 
 _PROG = "lambda-durable callback"
@@ -57,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--no-resume", action="store_true", help="record the answer without resuming the execution")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits while resuming")
+    parser.add_argument("--verbose", "-v", action="store_true", help="resuming: show every operation start and item")
+    parser.add_argument("--quiet", "-q", action="store_true", help="resuming: hide the handler's log output")
     return parser
 
 
@@ -86,25 +92,21 @@ def _send(backend: LocalBackend, args: argparse.Namespace) -> Result[None, Servi
     return backend.send_callback_heartbeat(args.callback_id)
 
 
-def _resume(backend: LocalBackend, callback_id: str, db: str) -> int:
+def _resume(backend: LocalBackend, args: argparse.Namespace) -> int:
     """Drive the (root) execution the callback belongs to with its recorded handler."""
-    arn = backend.service.callback_execution(callback_id)
+    arn = backend.service.callback_execution(args.callback_id)
     if arn is None:
         return 0
-    root = backend.root_execution(arn)
-    function_name = backend.service.execution(root).unwrap().function_name
-    ref = backend.remembered(function_name)
-    if ref is None:
-        print(f"execution {root} was not started by 'lambda-durable run'; the program that started it resumes it")
-        return 0
-    try:
-        backend.register(function_name, ref)
-    except ValueError as exc:
-        print(f"{_PROG}: cannot load {ref} to resume {root}: {exc}", file=sys.stderr)
-        return 1
-    backend.add_listener(print_event)
-    print(f"execution {root}", flush=True)
-    report(backend, backend.run_until_suspended(root), db)
+    loaded = load_remembered(backend, arn)
+    if isinstance(loaded, Failure):
+        problem = loaded.failure()
+        print(f"{_PROG}: {problem.message}", file=sys.stderr)
+        return 0 if problem.foreign else 1
+    root = loaded.unwrap()
+    progress = watch(backend, verbose=args.verbose, quiet=args.quiet)
+    progress.follow(root)
+    progress.line(f"execution {root}", clip=False)
+    report(backend, backend.run_until_suspended(root), args.db, progress)
     return 0
 
 
@@ -129,8 +131,10 @@ def main(argv: Sequence[str]) -> int:
         sent = _send(backend, args)
         if not is_successful(sent):
             print(f"{_PROG}: {sent.failure()}", file=sys.stderr)
+            if sent.failure().code == "CallbackTimeoutException" and not args.no_resume:
+                _resume(backend, args)  # the timeout was recorded: go on, as the service does
             return 1
         print(f"callback {args.action} accepted", flush=True)
         if args.action == "heartbeat" or args.no_resume:
             return 0
-        return _resume(backend, args.callback_id, args.db)
+        return _resume(backend, args)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from returns.result import Failure
+
 from lambda_durable.local.cli.args import Parser, parse, usage_error
 from lambda_durable.local.cli.cli_run import DEFAULT_DB
 from lambda_durable.local.cli.html_page import render_html
-from lambda_durable.local.cli.stored import reading
+from lambda_durable.local.cli.stored import find_execution, reading
 from lambda_durable.local.cli.timeline import build_timeline, render_text
 from lambda_durable.local.engine.store import Store
 from lambda_durable.wire import API_JSON
@@ -42,11 +44,10 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _show(store: Store, wanted: str, db: str, *, as_json: bool, html: str | None) -> int:
-    arns = [a for a in store.execution_arns() if wanted in (a, a.rsplit("/", 1)[-1], a.rsplit("/", 2)[-2])]
-    if len(arns) != 1:
-        found = "several executions match" if arns else "no execution"
-        return usage_error(_PROG, f"{found} {wanted!r} in {db} ('lambda-durable list --db {db}' shows them)")
-    arn = arns[0]
+    found = find_execution(store, wanted, db)
+    if isinstance(found, Failure):
+        return usage_error(_PROG, found.failure())
+    arn = found.unwrap()
     record = store.execution(arn)
     assert record is not None  # listed just above, by this reader
     events = store.events(arn)

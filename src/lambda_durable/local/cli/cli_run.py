@@ -1,10 +1,15 @@
 """``lambda-durable run FILE_OR_MODULE:HANDLER --input JSON [--db PATH] [--real-time]``.
 
-Runs one execution on the embedded backend, printing each operation event as it is
-appended, then the outcome. Waits and retries are skipped (unless ``--real-time``); a
+Runs one execution on the embedded backend, printing what happens as it happens
+(``progress``: retries, waits, callbacks, the handler's logs, a map as one line;
+``--verbose`` shows everything, ``--quiet`` hides the logs), then the outcome, last. Waits and retries are skipped (unless ``--real-time``); a
 callback is not: when the execution waits for a callback answer, ``run`` prints the
 CallbackId and the ``lambda-durable callback`` command that answers it, and stops with
-the execution RUNNING in the database (that command resumes it). ``--json`` prints only
+the execution RUNNING in the database (that command resumes it, and ``lambda-durable
+resume`` moves its time on). ``--advance-through-timeouts`` does not stop there: the
+execution's time goes on to each callback's timeout (or the execution timeout for a
+callback without one), so a timeout path runs in one command. The execution belongs to
+the function ``<file>-<attribute>`` (``remembered``). ``--json`` prints only
 the outcome, as one JSON object (``arn``, ``status``, ``result``, ``error``, and the
 ``callbacks`` a RUNNING execution waits for), for scripts. Exit status:
 0 SUCCEEDED or waiting for a callback, 1 any other outcome, 2 bad usage (every usage
@@ -21,19 +26,14 @@ from collections.abc import Sequence
 
 from returns.pipeline import is_successful
 
-from lambda_durable.local.api import ExecutionOutcome, LocalBackend, function_name_of
+from lambda_durable.local.api import ExecutionOutcome, LocalBackend
 from lambda_durable.local.cli.args import Parser, durable_handler_at, parse, usage_error
-from lambda_durable.wire import API_JSON, Event, EventType, ExecutionStatus
+from lambda_durable.local.cli.progress import Progress, error_text, watch
+from lambda_durable.local.cli.remembered import run_function_name
+from lambda_durable.wire import API_JSON, ExecutionStatus
 
 DEFAULT_DB = os.path.join(".lambda-durable", "executions.db")
 _PROG = "lambda-durable run"
-_KINDS = (
-    ("ChainedInvoke", "invoke"),
-    ("Callback", "callback"),
-    ("Context", "context"),
-    ("Step", "step"),
-    ("Wait", "wait"),
-)
 
 
 def _parser() -> Parser:
@@ -45,27 +45,22 @@ def _parser() -> Parser:
     parser.add_argument("--input", default="null", metavar="JSON", help="the execution input as JSON (default: null)")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default: {DEFAULT_DB})")
     parser.add_argument("--real-time", action="store_true", help="really sleep through waits and retries")
-    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
+    parser.add_argument(
+        "--advance-through-timeouts",
+        action="store_true",
+        help="do not stop at a callback: move the execution's time on until callbacks (or the execution) time out",
+    )
+    add_output_options(parser)
     return parser
 
 
-def describe_event(event: Event) -> str | None:
-    """The progress line for an operation event; None for execution/invocation events."""
-    kind = next((k for prefix, k in _KINDS if event.event_type.value.startswith(prefix)), None)
-    if kind is None:
-        return None
-    label = event.name or (event.id or "")[:12]
-    return f"  {event.event_type.value:<22} {kind:<8} {label}"
-
-
-def print_event(arn: str, event: Event) -> None:
-    line = describe_event(event)
-    if line is not None:
-        print(line, flush=True)
-    elif event.event_type is EventType.INVOCATION_COMPLETED and event.details.error is not None:
-        error = event.details.error.payload
-        what = f"{error.error_type}: {error.error_message}" if error is not None else "error"
-        print(f"  invocation failed: {what}", flush=True)
+def add_output_options(parser: Parser) -> None:
+    """``--json``, ``--verbose``, ``--quiet``: what ``run``, ``resume`` and ``callback`` print."""
+    parser.add_argument("--json", action="store_true", help="print only the outcome, as one JSON object")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="show every operation start and every map/parallel item"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="hide the handler's log output")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -85,36 +80,43 @@ def main(argv: Sequence[str]) -> int:
     except (OSError, ValueError, sqlite3.Error) as exc:
         return usage_error(_PROG, f"cannot open {args.db}: {exc}")
     with backend:
-        name = function_name_of(ref)
+        name = run_function_name(ref, backend)
         backend.register(name, ref)  # a reference: remembered, so ``callback`` can resume
-        if not args.json:
-            backend.add_listener(print_event)
+        progress = None if args.json else watch(backend, verbose=args.verbose, quiet=args.quiet)
         started = backend.start(name, json.dumps(payload_value))
         if not is_successful(started):
             return usage_error(_PROG, f"the execution did not start: {started.failure()}")
         arn = started.unwrap()
-        if not args.json:
-            print(f"execution {arn}", flush=True)
-        outcome = backend.run_until_suspended(arn)
-        if args.json:
+        if progress is not None:
+            progress.follow(arn)
+            progress.line(f"execution {arn}", clip=False)
+        if args.advance_through_timeouts:
+            outcome = backend.run_until_settled(arn)
+        else:
+            outcome = backend.run_until_suspended(arn)
+        if progress is None:
             print(json.dumps(outcome_json(backend, outcome)))
             return exit_status(outcome)
-        return report(backend, outcome, args.db)
+        return report(backend, outcome, args.db, progress)
 
 
-def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str) -> int:
-    """Print the outcome (or the callbacks it waits for); the exit status of ``run``."""
-    print(outcome.status.value)
+def report(backend: LocalBackend, outcome: ExecutionOutcome, db: str, progress: Progress) -> int:
+    """Print the outcome, last (or the callbacks it waits for); the exit status of ``run``."""
     if outcome.status is ExecutionStatus.RUNNING:
+        progress.outcome(outcome.status.value)
         for waiting in backend.open_callbacks(outcome.arn):
             label = waiting.name or waiting.op_id[:12]
-            print(f"waiting for callback {label}: {waiting.callback_id}")
-            print(f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}")
+            progress.line(f"waiting for callback {label}: {waiting.callback_id}", clip=False)
+            progress.line(
+                f"  answer: lambda-durable callback succeed {waiting.callback_id} --result JSON --db {db}", clip=False
+            )
+        execution_id = outcome.arn.rsplit("/", 1)[-1]
+        progress.line(f"  or let time pass: lambda-durable resume {execution_id} --to-next-timer --db {db}", clip=False)
         return 0
     if outcome.result is not None:
-        print(outcome.result)
-    if outcome.error is not None:
-        print(f"{outcome.error.error_type or 'Error'}: {outcome.error.error_message or ''}")
+        progress.outcome(outcome.status.value, outcome.result)
+    else:
+        progress.outcome(outcome.status.value, error_text(outcome.error) if outcome.error is not None else None)
     return exit_status(outcome)
 
 

@@ -18,7 +18,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.local.cli.args import usage_error
 from lambda_durable.local.engine.store import Store
 
-_CURRENT = {"executions": {"key", "arn"}, "operation_runs": {"execution", "seq"}, "event_runs": {"execution"}}
+_CURRENT = {"executions": {"key", "arn", "skipped_seconds"}, "operation_runs": {"execution", "seq"}, "event_runs": {"execution"}}
 _OLDER = ("operations", "events")
 
 
@@ -58,3 +58,12 @@ def reading(prog: str, path: str, use: Callable[[Store], int]) -> int:
         return use(store)
     finally:
         store.close()
+
+
+def find_execution(store: Store, wanted: str, db: str) -> Result[str, str]:
+    """The ARN of the one execution whose ARN, id or name is ``wanted``; else why not."""
+    arns = [a for a in store.execution_arns() if wanted in (a, a.rsplit("/", 1)[-1], a.rsplit("/", 2)[-2])]
+    if len(arns) == 1:
+        return Success(arns[0])
+    found = "several executions match" if arns else "no execution"
+    return Failure(f"{found} {wanted!r} in {db} ('lambda-durable list --db {db}' shows them)")

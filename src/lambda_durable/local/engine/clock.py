@@ -9,6 +9,12 @@ waits on, named by the root execution's ARN. ``SkippingClock`` hands out one vie
 family (``family``), so a family that jumps over its 1-hour wait does not move another
 execution's callback timeouts or deadline, which share only the real time that passes.
 A clock without views (``RealClock``, a test's manual clock) is shared by every family.
+
+Each family's time starts from the real time at its start and moves ahead only by what
+that family skipped, in this process or an earlier one on the same store: a ``SkipLedger``
+(the store) keeps each family's skipped total, read when the family's view is made and
+written on every jump, so a run that skipped a day leaves the next run's executions on
+real time, and real time between two commands counts towards a family's timeouts.
 """
 
 from __future__ import annotations
@@ -25,6 +31,18 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     def sleep_until(self, moment: datetime) -> None: ...
+
+
+class SkipLedger(Protocol):
+    """Where each family's skipped time outlives the process (the store)."""
+
+    def skipped(self, root: str) -> timedelta:
+        """What ``root``'s family has skipped so far (zero for a new one)."""
+        ...
+
+    def record_skipped(self, root: str, skipped: timedelta) -> None:
+        """Keep ``root``'s family's new skipped total."""
+        ...
 
 
 @runtime_checkable
@@ -66,12 +84,16 @@ class SkippingClock:
 
     Monotonic (never returns an earlier time than before), so the order of events in
     a history equals the order of their timestamps. The clock itself is the base
-    timeline a new family starts from; ``family(root)`` is that family's view: the base
-    time plus the gap the family skipped, so one family's jump leaves the others alone.
+    timeline a new family starts from (real time unless ``start`` is given);
+    ``family(root)`` is that family's view: the base time plus the gap the family
+    skipped, so one family's jump leaves the others alone. With a ``ledger`` a view
+    starts from the gap its family skipped before (another process on the same store)
+    and every jump is recorded there.
     """
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, ledger: SkipLedger | None = None) -> None:
         self._lock = threading.Lock()
+        self._ledger = ledger
         real = datetime.now(UTC)
         self._offset = (start - real) if start is not None else timedelta(0)
         self._last = real + self._offset
@@ -96,7 +118,8 @@ class SkippingClock:
         with self._lock:
             view = self._families.get(root)
             if view is None:
-                view = self._families[root] = _FamilyView(self)
+                skipped = self._ledger.skipped(root) if self._ledger is not None else timedelta(0)
+                view = self._families[root] = _FamilyView(self, root, skipped)
             return view
 
     def _base(self) -> datetime:
@@ -109,9 +132,10 @@ class SkippingClock:
 class _FamilyView:
     """One family's time: the base time plus what this family skipped; monotonic."""
 
-    def __init__(self, base: SkippingClock) -> None:
+    def __init__(self, base: SkippingClock, root: str, skipped: timedelta) -> None:
         self._base = base
-        self._skipped = timedelta(0)
+        self._root = root
+        self._skipped = skipped
         self._last = datetime.fromtimestamp(0, UTC)
 
     def now(self) -> datetime:
@@ -119,11 +143,15 @@ class _FamilyView:
             return self._current()
 
     def sleep_until(self, moment: datetime) -> None:
-        """Skip this family (only) ahead to ``moment``; the past changes nothing."""
+        """Skip this family (only) ahead to ``moment``; the past changes nothing. The
+        ledger records the jump first: if it cannot, the time stays where it was."""
         with self._base._lock:
             current = self._current()
             if moment > current:
-                self._skipped += moment - current
+                skipped = self._skipped + (moment - current)
+                if self._base._ledger is not None:
+                    self._base._ledger.record_skipped(self._root, skipped)
+                self._skipped = skipped
                 self._last = moment
 
     def _current(self) -> datetime:

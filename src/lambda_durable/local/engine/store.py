@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from attrs import frozen
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS executions (
     invocation_count INTEGER NOT NULL DEFAULT 0,
     failed_invocations INTEGER NOT NULL DEFAULT 0,
     token_seq INTEGER NOT NULL DEFAULT 0,
+    skipped_seconds REAL NOT NULL DEFAULT 0,
     UNIQUE (function_name, name)
 );
 CREATE TABLE IF NOT EXISTS operation_runs (
@@ -171,10 +172,11 @@ def _error(text: str | None) -> ErrorObject | None:
     return None if text is None else codec.loads(ErrorObject, text).value_or(ErrorObject())
 
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The layout ``_SCHEMA`` creates, kept in the file's ``PRAGMA user_version``. 1: rows
 keyed by ARN; 2: integer execution keys, one row per event; 3: runs of events, one row
-per operation; 4: runs of operations too."""
+per operation; 4: runs of operations too; 5: each execution's skipped time
+(``skipped_seconds``, kept on a family's root execution)."""
 
 
 class StoreVersionError(ValueError):
@@ -221,6 +223,7 @@ _MIGRATIONS: dict[int, tuple[int, tuple[str, ...]]] = {
     1: (SCHEMA_VERSION, _V1_COPY),  # every table rewritten: straight to the current layout
     2: (3, _V2_COPY),
     3: (4, _V3_COPY),
+    4: (5, ("ALTER TABLE executions ADD COLUMN skipped_seconds REAL NOT NULL DEFAULT 0",)),
 }
 """Layout version -> (the version it becomes, the statements that make it so)."""
 
@@ -385,6 +388,14 @@ class Store:
             key = self._keys[arn] = int(row[0])
         return key
 
+    def record_skipped(self, root: str, skipped: timedelta) -> None:
+        """Keep the time the family of execution ``root`` skipped (``SkipLedger``); its
+        own small transaction, as a jump is not a service transition."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE executions SET skipped_seconds = ? WHERE arn = ?", (skipped.total_seconds(), root)
+            )
+
     def put_function(self, name: str, target: str, attribute: str, key: str | None) -> None:
         """Remember how to load function ``name`` (so another process can resume it)."""
         with self._transaction() as conn:
@@ -502,15 +513,11 @@ class Store:
             row = self._conn.execute("SELECT token_seq FROM executions WHERE arn = ?", (arn,)).fetchone()
         return 0 if row is None else int(row[0])
 
-    def latest_timestamp(self) -> datetime | None:
-        """The latest time recorded anywhere (a skipping clock must not restart before it)."""
+    def skipped(self, root: str) -> timedelta:
+        """The time the family of execution ``root`` has skipped (``SkipLedger``)."""
         with self._lock:
-            row = self._conn.execute(
-                "SELECT (SELECT MAX(start_ts) FROM executions), (SELECT MAX(end_ts) FROM executions),"
-                " (SELECT MAX(start_ts) FROM invocations), (SELECT MAX(end_ts) FROM invocations)"
-            ).fetchone()
-        stamps = [datetime.fromisoformat(v) for v in row if v is not None]
-        return max(stamps) if stamps else None
+            row = self._conn.execute("SELECT skipped_seconds FROM executions WHERE arn = ?", (root,)).fetchone()
+        return timedelta(seconds=float(row[0])) if row is not None else timedelta(0)
 
     def logs(self, arn: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -152,7 +152,11 @@ class Pump:
                 if timers:
                     # a callback timeout the jump would pass fires first, at its own time
                     passed = [t for t in map(self._service.next_callback_timeout, members) if t is not None]
-                    clock.sleep_until(min(timers + passed))  # this family's time only: an instant jump
+                    skipped = self._service.skip_to(root, min(timers + passed))  # this family's time only
+                    if not is_successful(skipped):
+                        for member in members:
+                            self._stall(member, str(skipped.failure()))
+                        continue
                     jumped = True
                     continue
             wakes = [w for w in map(self._service.next_wakeup, members) if w is not None]

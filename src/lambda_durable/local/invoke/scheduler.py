@@ -160,7 +160,7 @@ class Driver:
         return True
 
     def _jump(self, arn: str, moment: datetime) -> None:
-        self.service.clock_of(arn).sleep_until(moment)
+        expect_service(self.service.skip_to(arn, moment))
         for member in self.family(arn):
             expect_service(self.service.advance(member))
 
