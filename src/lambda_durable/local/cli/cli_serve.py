@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 
 from returns.pipeline import is_successful
@@ -133,6 +135,7 @@ def main(argv: Sequence[str]) -> int:
     if pool is not None:
         pool.warm()
     print(f"serving {', '.join(registered.unwrap().names)} at {server.url} (store: {args.db})", flush=True)
+    _stop_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -140,3 +143,11 @@ def main(argv: Sequence[str]) -> int:
     finally:
         backend.close()
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the server cleanly, even when it was started in the
+    background of a script (where SIGINT arrives ignored and Python keeps it so)."""
+    if threading.current_thread() is threading.main_thread():  # (signals are the main thread's)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
