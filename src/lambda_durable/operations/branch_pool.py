@@ -81,13 +81,18 @@ class BranchPool(Generic[R]):
                 if stalled and self._all_stuck():
                     for _ in range(min(self._tasks.qsize(), GROWTH * self._workers, self._limit - self._workers)):
                         self._start_worker()
-                elif idle is not None:  # not while branches wait to start: they come first
+                elif idle is not None and self._settled():  # not while branches start: they come first
                     pause = self._stall if idle() else min(pause * 2, MAX_IDLE_SECONDS)
 
     def _all_stuck(self) -> bool:
         """Every worker is busy and none took its task within the last ``stall`` seconds."""
         since = list(self._since.values())
         return len(since) == self._workers and time.perf_counter() - max(since, default=0.0) >= self._stall
+
+    def _settled(self) -> bool:
+        """No worker took a task within the last ``stall`` seconds (branches still
+        starting would pay for the idle work with their own start)."""
+        return time.perf_counter() - max(list(self._since.values()), default=0.0) >= self._stall
 
     def close(self) -> None:
         """Stop taking tasks: queued ones never start, idle workers exit, running ones
