@@ -29,7 +29,7 @@ import sys
 from collections.abc import Sequence
 
 from returns.pipeline import is_successful
-from returns.result import Failure, Result
+from returns.result import Result
 
 from lambda_durable.client import ServiceError
 from lambda_durable.local.api import LocalBackend
@@ -98,7 +98,7 @@ def _resume(backend: LocalBackend, args: argparse.Namespace) -> int:
     if arn is None:
         return 0
     loaded = load_remembered(backend, arn)
-    if isinstance(loaded, Failure):
+    if not is_successful(loaded):
         problem = loaded.failure()
         print(f"{_PROG}: {problem.message}", file=sys.stderr)
         return 0 if problem.foreign else 1

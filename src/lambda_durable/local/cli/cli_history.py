@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from returns.result import Failure
+from returns.pipeline import is_successful
 
 from lambda_durable.local.cli.args import Parser, parse, usage_error
 from lambda_durable.local.cli.cli_run import DEFAULT_DB
@@ -45,7 +45,7 @@ def main(argv: Sequence[str]) -> int:
 
 def _show(store: Store, wanted: str, db: str, *, as_json: bool, html: str | None) -> int:
     found = find_execution(store, wanted, db)
-    if isinstance(found, Failure):
+    if not is_successful(found):
         return usage_error(_PROG, found.failure())
     arn = found.unwrap()
     record = store.execution(arn)

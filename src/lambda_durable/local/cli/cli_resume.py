@@ -22,7 +22,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 
-from returns.result import Failure
+from returns.pipeline import is_successful
 
 from lambda_durable.local.api import LocalBackend
 from lambda_durable.local.cli.args import Parser, duration_seconds, parse, usage_error
@@ -54,7 +54,7 @@ def main(argv: Sequence[str]) -> int:
     seconds: float | None = None
     if args.advance is not None:
         parsed = duration_seconds(args.advance)
-        if isinstance(parsed, Failure):
+        if not is_successful(parsed):
             return usage_error(_PROG, f"--advance: {parsed.failure()}")
         seconds = parsed.unwrap()
     if not os.path.isfile(args.db):
@@ -65,14 +65,14 @@ def main(argv: Sequence[str]) -> int:
         return usage_error(_PROG, f"cannot open {args.db}: {exc}")
     with backend:
         found = find_execution(backend.store, args.arn, args.db)
-        if isinstance(found, Failure):
+        if not is_successful(found):
             return usage_error(_PROG, found.failure())
         record = backend.store.execution(found.unwrap())
         if record is None or record.status is not ExecutionStatus.RUNNING:
             status = record.status.value if record is not None else "gone"
             return usage_error(_PROG, f"execution {found.unwrap()} has already finished ({status}): nothing to resume")
         loaded = load_remembered(backend, found.unwrap())
-        if isinstance(loaded, Failure):
+        if not is_successful(loaded):
             return usage_error(_PROG, loaded.failure().message)
         root = loaded.unwrap()
         progress = None if args.json else watch(backend, verbose=args.verbose, quiet=args.quiet)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.local.cli.args import usage_error
@@ -51,7 +52,7 @@ def reading(prog: str, path: str, use: Callable[[Store], int]) -> int:
     """``use(store)`` on the store at ``path``, closed afterwards; exit 2 with one line
     on stderr when ``path`` cannot be read as a store."""
     opened = open_for_reading(path)
-    if isinstance(opened, Failure):
+    if not is_successful(opened):
         return usage_error(prog, opened.failure())
     store = opened.unwrap()
     try:
