@@ -12,7 +12,7 @@ from lambda_durable.config import WaitForConditionConfig
 from lambda_durable.decisions.condition import Checked, RunCheck, checked_decision, plan_condition, settle_check
 from lambda_durable.decisions.step import Raised
 from lambda_durable.decisions.verdict import Replayed
-from lambda_durable.errors import DurableError
+from lambda_durable.errors import DurableError, error_object_from_exception
 from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.decisions.step import StepContext
 from lambda_durable.operations.step import step_context
@@ -56,10 +56,14 @@ def _check(
 ) -> Result[Any, DurableError]:
     checkpointer = scope.state.checkpointer
     checkpointer.before_user_code()
+    hooks = scope.state.hooks
+    started = hooks.function_started(slot, plan.number) if hooks is not None else None
     outcome: Checked | Raised
     try:
         new_state = check(state, step_context(scope.state, slot, plan.number, logger))
         outcome = Checked(new_state, checked_decision(config.wait_strategy(new_state, plan.number)))
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)
+    if hooks is not None and started is not None:
+        hooks.function_ended(started, error_object_from_exception(outcome.error) if isinstance(outcome, Raised) else None)
     return conclude(checkpointer, settle_check(slot, outcome, codec))

@@ -1,0 +1,237 @@
+"""Firing the plugin hooks of one invocation (docs/protocol.md and docs/observability.md).
+
+A ``Hooks`` exists only when plugins are registered: the state holds ``None`` otherwise,
+so an operation pays one ``is None`` check and nothing else. The rules:
+
+* invocation start: after the log is loaded; then, once per operation, the replay
+  observations: an operation the service completed outside the handler since the last
+  invocation ends (``on_operation_end``, replayed); one still waiting (not terminal, not
+  READY, not changed) is announced again (``on_operation_start``, replayed);
+* operation start: just before a START update is queued;
+* operation end and change: when a checkpoint answer is merged, for the operations
+  whose status it changed;
+* user function start and end: around each body the drivers run;
+* invocation end: once the output is known.
+
+Each plugin call is isolated: an exception is logged and the next plugin still runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from attrs import evolve
+
+from lambda_durable.plugins import (
+    DurablePlugin,
+    InvocationInfo,
+    OperationChangeInfo,
+    OperationInfo,
+    UserFunctionInfo,
+    UserFunctionOutcome,
+)
+from lambda_durable.wire import (
+    ErrorObject,
+    InvocationStatus,
+    Operation,
+    OperationStatus,
+    OperationType,
+    OperationUpdate,
+)
+
+_LOG = logging.getLogger("lambda_durable.plugins")
+_EXECUTION = OperationType.EXECUTION
+_STEP = OperationType.STEP
+
+Merge = Callable[[Iterable[Operation]], None]
+
+
+class OperationSlot(Protocol):
+    """What a driver knows of the operation whose body runs (``runtime.scope.Slot``)."""
+
+    @property
+    def op_id(self) -> str: ...
+    @property
+    def op_type(self) -> OperationType: ...
+    @property
+    def sub_type(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def existing(self) -> Operation | None: ...
+
+
+class Hooks:
+    """The registered plugins of one invocation and the log they describe."""
+
+    def __init__(self, plugins: Sequence[DurablePlugin], arn: str, operations: Mapping[str, Operation]) -> None:
+        self._plugins = tuple(plugins)
+        self._arn = arn
+        self._ops = operations
+        """The live log (a read-only view of the state's operations)."""
+        self._initial = frozenset(operations)
+        """What the log held when the invocation began: those operations are replayed."""
+        self._invocation: InvocationInfo | None = None
+
+    # --- invocation ------------------------------------------------------------------
+
+    def invocation_started(self, request_id: str | None, updated_ids: Sequence[str]) -> None:
+        ops = self._ops
+        execution = next((op for op in ops.values() if op.type is _EXECUTION), None)
+        info = InvocationInfo(
+            execution_arn=self._arn,
+            request_id=request_id,
+            is_first_invocation=all(op.type is _EXECUTION for op in ops.values()),
+            execution_start_time=execution.start_timestamp if execution else None,
+            operations_count=len(ops),
+            updated_operations_count=len(updated_ids),
+        )
+        self._invocation = info
+        self._each("on_invocation_start", info)
+        updated = frozenset(updated_ids)
+        for op in list(ops.values()):
+            if op.type is _EXECUTION:
+                continue
+            if op.id in updated:
+                if op.status.is_terminal:
+                    self._each("on_operation_end", operation_info(op, True))
+            elif not op.status.is_terminal and op.status is not OperationStatus.READY:
+                self._each("on_operation_start", operation_info(op, True))
+
+    def invocation_ended(self, status: InvocationStatus, error: ErrorObject | None) -> None:
+        started = self._invocation
+        if started is None:
+            return
+        info = evolve(started, operations_count=len(self._ops), status=status, error=error)
+        self._each("on_invocation_end", info)
+
+    # --- operations ------------------------------------------------------------------
+
+    def operation_starting(self, update: OperationUpdate) -> None:
+        """A START is about to be queued (the checkpointer calls this)."""
+        existing = self._ops.get(update.id)
+        attempt = None
+        if update.type is _STEP:
+            done = existing.step_details.attempt if existing and existing.step_details else None
+            attempt = (done or 0) + 1
+        info = OperationInfo(
+            operation_id=update.id,
+            operation_type=update.type,
+            sub_type=update.sub_type,
+            name=update.name,
+            parent_id=update.parent_id,
+            status=existing.status if existing else None,
+            start_time=existing.start_timestamp if existing else None,
+            end_time=None,
+            is_replayed=existing is not None,
+            attempt=attempt,
+        )
+        self._each("on_operation_start", info)
+
+    def observing(self, merge: Merge) -> Merge:
+        """``merge`` that also fires the end and change hooks for what a checkpoint
+        answer changed."""
+        ops = self._ops
+
+        def merge_and_tell(operations: Iterable[Operation]) -> None:
+            answered = list(operations)
+            changed = [
+                op
+                for op in answered
+                if op.type is not _EXECUTION and ((old := ops.get(op.id)) is None or old.status is not op.status)
+            ]
+            merge(answered)
+            for op in changed:
+                if op.status.is_terminal:
+                    self._each("on_operation_end", operation_info(op, op.id in self._initial))
+            if changed:
+                snapshot = {op_id: op for op_id, op in ops.items() if op.type is not _EXECUTION}
+                info = OperationChangeInfo(
+                    execution_arn=self._arn,
+                    updated_operations={op.id: operation_info(op, op.id in self._initial) for op in changed},
+                    operations=_Infos(snapshot, self._initial),
+                )
+                self._each("on_operation_change", info)
+
+        return merge_and_tell
+
+    # --- user code -------------------------------------------------------------------
+
+    def function_started(
+        self, slot: OperationSlot, attempt: int | None, *, replay_children: bool = False
+    ) -> UserFunctionInfo:
+        """Fire the start hook of a body about to run in ``slot``'s operation; the info
+        goes back to ``function_ended``."""
+        info = UserFunctionInfo(
+            operation_id=slot.op_id,
+            operation_type=slot.op_type,
+            sub_type=slot.sub_type,
+            name=slot.name,
+            parent_id=slot.parent_id,
+            start_time=datetime.now(UTC),
+            attempt=attempt,
+            is_replayed=slot.existing is not None,
+            is_replay_children=replay_children,
+        )
+        self._each("on_user_function_start", info)
+        return info
+
+    def function_ended(self, started: UserFunctionInfo, error: ErrorObject | None) -> None:
+        """The body returned (``error`` None) or failed with ``error``."""
+        outcome = UserFunctionOutcome.SUCCEEDED if error is None else UserFunctionOutcome.FAILED
+        info = evolve(started, end_time=datetime.now(UTC), outcome=outcome, error=error)
+        self._each("on_user_function_end", info)
+
+    # --- dispatch --------------------------------------------------------------------
+
+    def _each(self, hook: str, info: object) -> None:
+        for plugin in self._plugins:
+            try:
+                getattr(plugin, hook)(info)
+            except Exception:  # a plugin may raise anything: log it, never let it through
+                _LOG.warning("plugin %s raised in %s; ignored", type(plugin).__name__, hook, exc_info=True)
+
+
+def operation_info(op: Operation, replayed: bool) -> OperationInfo:
+    """An operation of the log as the hooks describe it."""
+    details = op.step_details or op.context_details or op.callback_details or op.chained_invoke_details
+    return OperationInfo(
+        operation_id=op.id,
+        operation_type=op.type,
+        sub_type=op.sub_type,
+        name=op.name,
+        parent_id=op.parent_id,
+        status=op.status,
+        start_time=op.start_timestamp,
+        end_time=op.end_timestamp,
+        is_replayed=replayed,
+        attempt=op.step_details.attempt if op.step_details else None,
+        result=details.result if details else None,
+        error=details.error if details else None,
+    )
+
+
+class _Infos(Mapping[str, OperationInfo]):
+    """Every operation as an ``OperationInfo``, built when a plugin reads it: a change
+    hook gets the full map after every checkpoint, and most plugins never look."""
+
+    def __init__(self, ops: Mapping[str, Operation], initial: frozenset[str]) -> None:
+        self._ops = ops
+        self._initial = initial
+
+    def __getitem__(self, op_id: str) -> OperationInfo:
+        return operation_info(self._ops[op_id], op_id in self._initial)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ops)
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    def __contains__(self, op_id: object) -> bool:
+        return op_id in self._ops
