@@ -95,12 +95,10 @@ def run_virtual(
 
 
 def observed_body(hooks: Hooks, slot: Slot, plan: RunBody | Rebuild) -> BodyCall:
-    """``call_body`` with the plugins' user-function hooks around it: attempt 1 on a first
-    run, None when the context was in the log (resumed, or rebuilt from its children)."""
+    """``call_body`` with the plugins' user-function hooks around it."""
 
     def body(fn: Callable[[Any], object], ctx: Any) -> Result[Any, DurableError]:
-        first = slot.existing is None
-        started = hooks.function_started(slot, 1 if first else None, replay_children=isinstance(plan, Rebuild))
+        started = hooks.context_started(slot, rebuilding=isinstance(plan, Rebuild))
         outcome = call_body(fn, ctx)
         hooks.function_ended(started, outcome.failure().error if isinstance(outcome, Failure) else None)
         return outcome

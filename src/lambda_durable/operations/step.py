@@ -22,7 +22,7 @@ from lambda_durable.decisions.step import (
     settle_value,
 )
 from lambda_durable.decisions.verdict import Replayed
-from lambda_durable.errors import DurableError, error_object_from_exception
+from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer, conclude
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.hooks import Hooks
@@ -90,10 +90,10 @@ def observed_step(
     try:
         value = fn(step_context(state, slot, number, logger))
     except Exception as exc:  # a body may raise anything: a failed attempt
-        hooks.function_ended(started, error_object_from_exception(exc))
+        hooks.function_ended(started, exc)
         return conclude(state.checkpointer, failed_attempt(slot, exc, number, config))
     outcome = opened(value)
-    hooks.function_ended(started, error_object_from_exception(outcome.error) if isinstance(outcome, Raised) else None)
+    hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
     return conclude(state.checkpointer, settle_step(slot, outcome, number, config, codec, semantics))
 
 

@@ -12,7 +12,7 @@ from lambda_durable.config import WaitForConditionConfig
 from lambda_durable.decisions.condition import Checked, RunCheck, checked_decision, plan_condition, settle_check
 from lambda_durable.decisions.step import Raised
 from lambda_durable.decisions.verdict import Replayed
-from lambda_durable.errors import DurableError, error_object_from_exception
+from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer, conclude, perform
 from lambda_durable.decisions.step import StepContext
 from lambda_durable.operations.step import step_context
@@ -65,5 +65,5 @@ def _check(
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)
     if hooks is not None and started is not None:
-        hooks.function_ended(started, error_object_from_exception(outcome.error) if isinstance(outcome, Raised) else None)
+        hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
     return conclude(checkpointer, settle_check(slot, outcome, codec))

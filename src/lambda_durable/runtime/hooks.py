@@ -25,6 +25,7 @@ from typing import Protocol
 
 from attrs import evolve
 
+from lambda_durable.errors import error_object_from_exception
 from lambda_durable.plugins import (
     DurablePlugin,
     InvocationInfo,
@@ -181,8 +182,16 @@ class Hooks:
         self._each("on_user_function_start", info)
         return info
 
-    def function_ended(self, started: UserFunctionInfo, error: ErrorObject | None) -> None:
+    def context_started(self, slot: OperationSlot, *, rebuilding: bool) -> UserFunctionInfo:
+        """``function_started`` for a context body: attempt 1 on its first run, None when
+        the context was in the log (resumed, or rebuilt from its children)."""
+        attempt = 1 if slot.existing is None else None
+        return self.function_started(slot, attempt, replay_children=rebuilding)
+
+    def function_ended(self, started: UserFunctionInfo, error: ErrorObject | Exception | None) -> None:
         """The body returned (``error`` None) or failed with ``error``."""
+        if isinstance(error, Exception):
+            error = error_object_from_exception(error)
         outcome = UserFunctionOutcome.SUCCEEDED if error is None else UserFunctionOutcome.FAILED
         info = evolve(started, end_time=datetime.now(UTC), outcome=outcome, error=error)
         self._each("on_user_function_end", info)

@@ -10,6 +10,7 @@ import pytest
 from returns.result import Result, Success
 
 from lambda_durable import (
+    AsyncDurableContext,
     ChildConfig,
     DurableContext,
     DurableError,
@@ -244,3 +245,43 @@ def test_the_infos_are_frozen() -> None:
     info = plugin.hooks("operation-end")[0]
     with pytest.raises(AttributeError):
         info.status = OperationStatus.FAILED
+
+
+# --- the async API fires the same hooks ------------------------------------------------------
+
+
+def _sequence(plugin: Recorder) -> list[tuple[str, str | None, int | None, str | None]]:
+    """Each hook with what identifies it: the operation's name, attempt and outcome."""
+    out: list[tuple[str, str | None, int | None, str | None]] = []
+    for hook, info in plugin.calls:
+        if isinstance(info, (OperationInfo, UserFunctionInfo)):
+            outcome = info.outcome.value if isinstance(info, UserFunctionInfo) and info.outcome else None
+            status = info.status.value if isinstance(info, OperationInfo) and info.status else None
+            out.append((hook, info.name, info.attempt, outcome or status))
+        elif isinstance(info, InvocationInfo):
+            out.append((hook, None, None, info.status.value if info.status else None))
+    return out
+
+
+def test_the_async_api_fires_what_the_sync_api_fires() -> None:
+    sync_plugin, async_plugin = Recorder(), Recorder()
+
+    @durable_handler(plugins=[sync_plugin])
+    def sync_handler(event: Any, ctx: DurableContext) -> Result[str, DurableError]:
+        return ctx.step(_flaky, name="flaky", config=RETRY_ONCE).bind(
+            lambda _: ctx.run_in_child_context(lambda c: c.step(lambda _: "in", name="inner"), name="child")
+        )
+
+    @durable_handler(plugins=[async_plugin])
+    async def async_handler(event: Any, ctx: AsyncDurableContext) -> Result[str, DurableError]:
+        await ctx.step(_flaky, name="flaky", config=RETRY_ONCE)
+
+        async def child(c: AsyncDurableContext) -> Result[str, DurableError]:
+            return await c.step(lambda _: "in", name="inner")
+
+        return await ctx.run_in_child_context(child, name="child")
+
+    assert run_local(sync_handler, {}).status is ExecutionStatus.SUCCEEDED
+    assert run_local(async_handler, {}).status is ExecutionStatus.SUCCEEDED
+    assert _sequence(async_plugin) == _sequence(sync_plugin)
+    assert ("fn-end", "inner", 1, "SUCCEEDED") in _sequence(async_plugin)
