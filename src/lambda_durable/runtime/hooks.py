@@ -114,22 +114,27 @@ class Hooks:
     # --- operations ------------------------------------------------------------------
 
     def operation_starting(self, update: OperationUpdate) -> None:
-        """A START is about to be queued (the checkpointer calls this)."""
+        """A START is about to be queued (the checkpointer calls this). A retry's START
+        describes the operation as the log holds it (status READY, the failed attempt's
+        error), with the attempt about to run."""
         existing = self._ops.get(update.id)
         attempt = None
         if update.type is _STEP:
             done = existing.step_details.attempt if existing and existing.step_details else None
             attempt = (done or 0) + 1
+        if existing is not None:  # a retry starts again: what the log holds, the attempt to run
+            self._each("on_operation_start", evolve(operation_info(existing, True), attempt=attempt))
+            return
         info = OperationInfo(
             operation_id=update.id,
             operation_type=update.type,
             sub_type=update.sub_type,
             name=update.name,
             parent_id=update.parent_id,
-            status=existing.status if existing else None,
-            start_time=existing.start_timestamp if existing else None,
+            status=None,
+            start_time=None,
             end_time=None,
-            is_replayed=existing is not None,
+            is_replayed=False,
             attempt=attempt,
         )
         self._each("on_operation_start", info)
