@@ -10,6 +10,8 @@ here are written against the public API only: ``DurablePlugin`` and its info typ
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -41,6 +43,7 @@ CONFPLUGIN = "CONFPLUGIN"
 ONE_SECOND_RETRY = RetryStrategy(max_attempts=3, initial_delay=Duration.seconds(1), jitter=JitterStrategy.NONE)
 NO_RETRY = StepConfig(retry_strategy=RetryStrategy.none())
 TERMINAL = (InvocationStatus.SUCCEEDED, InvocationStatus.FAILED)
+_PRINTING = threading.Lock()
 
 
 class Printing(DurablePlugin):
@@ -56,8 +59,12 @@ class Printing(DurablePlugin):
         self.first = info.is_first_invocation
 
     def emit(self, hook: str, **fields: Any) -> None:
+        """One line, written at once: branch threads may print at the same time."""
         record = {"plugin": self.label, "hook": hook, **fields, "durableExecutionArn": self.arn}
-        print(json.dumps(record), flush=True)
+        line = json.dumps(record) + "\n"
+        with _PRINTING:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
 
 def _parent(parent_id: str | None) -> str:
