@@ -156,11 +156,10 @@ class Hooks:
                 if op.status.is_terminal:
                     self._each("on_operation_end", operation_info(op, op.id in self._initial))
             if changed:
-                snapshot = {op_id: op for op_id, op in ops.items() if op.type is not _EXECUTION}
                 info = OperationChangeInfo(
                     execution_arn=self._arn,
                     updated_operations={op.id: operation_info(op, op.id in self._initial) for op in changed},
-                    operations=_Infos(snapshot, self._initial),
+                    operations=_Infos(dict(ops), self._initial),
                 )
                 self._each("on_operation_change", info)
 
@@ -231,21 +230,26 @@ def operation_info(op: Operation, replayed: bool) -> OperationInfo:
 
 
 class _Infos(Mapping[str, OperationInfo]):
-    """Every operation as an ``OperationInfo``, built when a plugin reads it: a change
-    hook gets the full map after every checkpoint, and most plugins never look."""
+    """Every operation of a copy of the log (the execution's own left out) as an
+    ``OperationInfo``, built when a plugin reads it: a change hook gets the full map after
+    every checkpoint, and most plugins never look, so the copy is all it costs."""
 
-    def __init__(self, ops: Mapping[str, Operation], initial: frozenset[str]) -> None:
+    def __init__(self, ops: dict[str, Operation], initial: frozenset[str]) -> None:
         self._ops = ops
         self._initial = initial
 
     def __getitem__(self, op_id: str) -> OperationInfo:
-        return operation_info(self._ops[op_id], op_id in self._initial)
+        op = self._ops[op_id]
+        if op.type is _EXECUTION:
+            raise KeyError(op_id)
+        return operation_info(op, op_id in self._initial)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ops)
+        return (op_id for op_id, op in self._ops.items() if op.type is not _EXECUTION)
 
     def __len__(self) -> int:
-        return len(self._ops)
+        return sum(1 for op in self._ops.values() if op.type is not _EXECUTION)
 
     def __contains__(self, op_id: object) -> bool:
-        return op_id in self._ops
+        op = self._ops.get(op_id) if isinstance(op_id, str) else None
+        return op is not None and op.type is not _EXECUTION
