@@ -54,11 +54,20 @@ from lambda_durable.errors import (
 )
 from lambda_durable.handler import DurableHandler, InvalidInvocationEvent, durable_handler
 from lambda_durable.operations.callback import Callback
+from lambda_durable.plugins import (
+    DurablePlugin,
+    InvocationInfo,
+    InvocationStatus,
+    OperationChangeInfo,
+    OperationInfo,
+    UserFunctionInfo,
+    UserFunctionOutcome,
+)
 from lambda_durable.decisions.step import StepContext, StepFn
 from lambda_durable.runtime.logger import Logger, LogInfo
 from lambda_durable.serdes import SerDes, converter_serdes, default_converter
 from lambda_durable.values import DurableValue
-from lambda_durable.wire import ErrorObject, ExecutionStatus
+from lambda_durable.wire import ErrorObject, ExecutionStatus, OperationStatus, OperationType
 
 __all__ = [
     "AsyncDurableContext",
@@ -89,12 +98,15 @@ __all__ = [
     "DurableContext",
     "DurableError",
     "DurableHandler",
+    "DurablePlugin",
     "DurableValue",
     "ErrorObject",
     "ExecutionFailed",
     "ExecutionStatus",
     "InvalidArgument",
     "InvalidInvocationEvent",
+    "InvocationInfo",
+    "InvocationStatus",
     "InvokeFailed",
     "InvokeTimedOut",
     "JitterStrategy",
@@ -102,7 +114,11 @@ __all__ = [
     "Logger",
     "NoSerdes",
     "NonDeterministicExecution",
+    "OperationChangeInfo",
     "OperationIdentifier",
+    "OperationInfo",
+    "OperationStatus",
+    "OperationType",
     "RetryDecision",
     "RetryFn",
     "RetryStrategy",
@@ -113,6 +129,8 @@ __all__ = [
     "StepFailed",
     "StepFn",
     "StepSemantics",
+    "UserFunctionInfo",
+    "UserFunctionOutcome",
     "WaitForConditionFailed",
     "converter_serdes",
     "default_converter",

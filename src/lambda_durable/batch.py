@@ -220,10 +220,15 @@ class MapConfig(Generic[T, U]):
 
 @frozen(init=False)
 class ParallelConfig(Generic[U]):
-    """Settings of ``parallel``; the default completion is all-successful (fail-fast)."""
+    """Settings of ``parallel``; the default completion is all-successful (fail-fast).
+
+    ``item_namer(branch, index)`` names each branch (default ``parallel-branch-<i>``), as
+    ``MapConfig.item_namer`` names iterations: the name is in the history and in what
+    plugins see, so a branch can be told apart by what it does."""
 
     max_concurrency: int | None
     completion: CompletionConfig
+    item_namer: Callable[[Callable[..., Any], int], str] | None
     serdes: SerDes[BatchResult[Any]] | None
     item_serdes: SerDes[U] | None
     nesting: NestingType
@@ -234,6 +239,7 @@ class ParallelConfig(Generic[U]):
         *,
         max_concurrency: int | None = None,
         completion: CompletionConfig | None = None,
+        item_namer: Callable[[Callable[..., Any], int], str] | None = None,
         serdes: SerDes[BatchResult[Any]] | None = None,
         nesting: NestingType = NestingType.NESTED,
     ) -> None: ...
@@ -244,6 +250,7 @@ class ParallelConfig(Generic[U]):
         *,
         max_concurrency: int | None = None,
         completion: CompletionConfig | None = None,
+        item_namer: Callable[[Callable[..., Any], int], str] | None = None,
         serdes: SerDes[BatchResult[U]] | None = None,
         item_serdes: SerDes[U],
         nesting: NestingType = NestingType.NESTED,
@@ -254,6 +261,7 @@ class ParallelConfig(Generic[U]):
         *,
         max_concurrency: int | None = None,
         completion: CompletionConfig | None = None,
+        item_namer: Callable[[Callable[..., Any], int], str] | None = None,
         serdes: SerDes[BatchResult[Any]] | None = None,
         item_serdes: SerDes[U] | None = None,
         nesting: NestingType = NestingType.NESTED,
@@ -262,6 +270,7 @@ class ParallelConfig(Generic[U]):
         self.__attrs_init__(
             max_concurrency,
             completion or CompletionConfig.all_successful(),
+            item_namer,
             serdes,
             item_serdes,
             nesting,

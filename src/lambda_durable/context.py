@@ -333,7 +333,7 @@ class DurableContext(ContextBasics):
         completion is all-successful: the first failure ends the batch."""
         cfg: ParallelConfig[Any] = config or ParallelConfig()
         spec = batch_spec(OperationSubType.PARALLEL, OperationSubType.PARALLEL_BRANCH, cfg)
-        return self._fan_out(spec, branches, name)
+        return self._fan_out(spec, branches, name, cfg.item_namer)
 
     def all(
         self, branches: Sequence[Callable[[DurableContext], Result[DurableOutput, DurableError]]]
@@ -369,9 +369,10 @@ class DurableContext(ContextBasics):
         spec: BatchSpec,
         branches: Sequence[Callable[[DurableContext], Result[Any, DurableError]]],
         name: str | None,
+        namer: Callable[[Callable[..., Any], int], str] | None = None,
     ) -> Result[BatchResult[Any], DurableError]:
         bodies = list(branches)
-        return run_batch(self._scope, spec, parallel_branches(bodies), len(bodies), name, self._context_for)
+        return run_batch(self._scope, spec, parallel_branches(bodies, namer), len(bodies), name, self._context_for)
 
     def with_logger(self, logger: Logger) -> DurableContext:
         """The same context, logging through ``logger``."""
@@ -399,9 +400,13 @@ def map_branches(
     return branches
 
 
-def parallel_branches(bodies: Sequence[Callable[[Any], Any]]) -> Callable[[], list[Branch]]:
-    """The branches of a parallel (and of the sync combinators)."""
-    return lambda: [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
+def parallel_branches(
+    bodies: Sequence[Callable[[Any], Any]], namer: Callable[[Callable[..., Any], int], str] | None = None
+) -> Callable[[], list[Branch]]:
+    """The branches of a parallel (and of the combinators), named when the batch runs."""
+    if namer is None:
+        return lambda: [Branch(f"parallel-branch-{i}", body) for i, body in enumerate(bodies)]
+    return lambda: [Branch(namer(body, i), body) for i, body in enumerate(bodies)]
 
 
 def _map_body(fn: Callable[[Any, Any, int], Any], item: Any, index: int, ctx: Any) -> Any:

@@ -7,7 +7,7 @@ import inspect
 import json
 import logging
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from cattrs import Converter
@@ -20,6 +20,7 @@ from lambda_durable.aio.runner import run_async_handler
 from lambda_durable.client import Boto3ServiceClient, DurableServiceClient, ServiceError, injected_client
 from lambda_durable.context import DurableContext
 from lambda_durable.errors import DurableError, error_object_from_exception
+from lambda_durable.plugins import DurablePlugin
 from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.scope import Scope
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
@@ -62,11 +63,13 @@ class DurableHandler(Generic[E, R]):
         converter: Converter | None = None,
         client: DurableServiceClient | None = None,
         logger: Logger | None = None,
+        plugins: Sequence[DurablePlugin] = (),
     ) -> None:
         self.fn = fn
         self.converter = converter or default_converter()
         self._client = client
         self._logger = logger
+        self._plugins = _checked_plugins(plugins)
         self._input_type = _input_type(fn)
         self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
         self.__name__ = getattr(fn, "__name__", "durable_handler")
@@ -87,8 +90,19 @@ class DurableHandler(Generic[E, R]):
             converter=self.converter,
             logger=self._logger or _default_logger(),
             lambda_context=context,
+            plugins=self._plugins,
         )
-        return _encode(_oversized_failure(state, self._invoke(state)))
+        hooks = state.hooks
+        if hooks is None:
+            return _encode(_oversized_failure(state, self._invoke(state)))
+        hooks.invocation_started(getattr(context, "aws_request_id", None), invocation.updated_operation_ids)
+        try:
+            output = _oversized_failure(state, self._invoke(state))
+        except Exception as exc:  # Lambda retries the invocation: the execution goes on
+            hooks.invocation_ended(InvocationStatus.PENDING, error_object_from_exception(exc))
+            raise
+        hooks.invocation_ended(output.status, output.error)
+        return _encode(output)
 
     def _default_client(self) -> DurableServiceClient:
         if self._client is None:
@@ -183,6 +197,7 @@ def durable_handler(
     converter: Converter | None = None,
     client: DurableServiceClient | None = None,
     logger: Logger | None = None,
+    plugins: Sequence[DurablePlugin] = (),
 ) -> HandlerDecorator: ...
 
 
@@ -193,6 +208,7 @@ def durable_handler(
     converter: Converter | None = None,
     client: DurableServiceClient | None = None,
     logger: Logger | None = None,
+    plugins: Sequence[DurablePlugin] = (),
 ) -> DurableHandler[Any, Any] | HandlerDecorator:
     """Make ``fn(event, ctx)`` a Lambda handler for a durable function.
 
@@ -200,11 +216,14 @@ def durable_handler(
     ``AsyncDurableContext`` (it then runs on an event loop of its own per invocation).
     ``converter`` structures the input and serializes results (default:
     ``serdes.default_converter()``); ``client`` replaces the boto3 checkpoint client;
-    ``logger`` is what ``ctx.logger`` writes through.
+    ``logger`` is what ``ctx.logger`` writes through; ``plugins`` (``DurablePlugin``
+    instances, called in this order) observe every invocation (docs/observability.md).
     """
 
+    checked = _checked_plugins(plugins)
+
     def wrap(inner: Callable[[Any, Any], Any]) -> DurableHandler[Any, Any]:
-        return DurableHandler(inner, converter=converter, client=client, logger=logger)
+        return DurableHandler(inner, converter=converter, client=client, logger=logger, plugins=checked)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -261,6 +280,18 @@ def _input_type(fn: Callable[..., Any]) -> Any:
     if origin in (dict, Mapping, typing.Mapping):
         return None
     return annotation
+
+
+def _checked_plugins(plugins: Sequence[DurablePlugin]) -> tuple[DurablePlugin, ...]:
+    """The plugins as given, refused at decoration time if one is not a ``DurablePlugin``
+    (a hook that cannot be called would only show up as a logged warning later)."""
+    if isinstance(plugins, DurablePlugin):
+        raise TypeError("plugins takes a list of DurablePlugin instances, got a single plugin")
+    checked = tuple(plugins)
+    wrong = [p for p in checked if not isinstance(p, DurablePlugin)]
+    if wrong:
+        raise TypeError(f"plugins must be DurablePlugin instances, got {wrong[0]!r}")
+    return checked
 
 
 def _default_logger() -> logging.Logger:

@@ -1,6 +1,7 @@
-"""Conformance handlers for every suite of ``shared/conformance/requirements`` but plugins:
-step (1-x), wait (2-x), child context (3-x), callback (4-x), invoke (5-x), wait for
-condition (6-x), wait for callback (7-x), parallel (8-x) and map (9-x).
+"""Conformance handlers for every suite of ``shared/conformance/requirements``: step
+(1-x), wait (2-x), child context (3-x), callback (4-x), invoke (5-x), wait for condition
+(6-x), wait for callback (7-x), parallel (8-x) and map (9-x) here, plugins (10-x) in the
+sibling ``plugin_handlers.py``.
 
 ``lambda-durable conformance --requirements DIR --handlers tests/conformance/handlers.py``
 runs each requirement in ``shared/conformance/requirements`` against the handler keyed by
@@ -64,6 +65,10 @@ from lambda_durable import (
     WaitStrategy,
     durable_handler,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from plugin_handlers import PLUGIN_HANDLERS  # noqa: E402 - the sibling file, found through the path set above
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 T = TypeVar("T")
@@ -1691,6 +1696,7 @@ HANDLERS: dict[str, Handler] = {
     "9-17": map_then_wait,
     "9-18": map_failure_then_wait,
     "9-20": map_operation_serdes,
+    **PLUGIN_HANDLERS,
 }
 
 FUNCTIONS: dict[str, Handler] = {

@@ -24,7 +24,7 @@ ASYNC_HANDLERS_FILE = HERE / "async_handlers.py"
 ASYNC_SUITES = ("step", "wait", "child")
 """The suites the async twin (``async_handlers.py``) covers so far."""
 SUITES = ("step", "wait", "child")
-OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel")
+OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel", "plugin")
 """Run one subprocess per suite, so a failure points at the suite and its pass count."""
 EXPECTED_COUNTS = {
     "step": 16,
@@ -36,6 +36,7 @@ EXPECTED_COUNTS = {
     "wait_for_callback": 12,
     "map": 16,
     "parallel": 18,
+    "plugin": 18,
 }
 """Requirement files per suite when this was written; a new file needs a handler."""
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"

@@ -10,12 +10,13 @@ from returns.result import Failure, Result
 
 from lambda_durable.aio.driver import Ready, Tasks, conclude, perform, settled
 from lambda_durable.config import ChildConfig
-from lambda_durable.decisions.context import RunBody, body_result, plan_context, read_back, settle_context
+from lambda_durable.decisions.context import Rebuild, RunBody, body_result, plan_context, read_back, settle_context
 from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import ChildContextFailed, DurableError, error_object_from_exception
 from lambda_durable.operations.child import child_codec, take_child
 from lambda_durable.operations.driver import answer
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.hooks import Hooks
 from lambda_durable.runtime.scope import Scope, Slot
 
 C = TypeVar("C")
@@ -50,12 +51,14 @@ async def run_in_slot(
     plan = plan_context(slot, codec, ChildContextFailed)
     if isinstance(plan, Replayed):
         return answer(plan.answer)
-    checkpointer = scope.state.checkpointer
+    state = scope.state
+    checkpointer = state.checkpointer
+    body = call_body if state.hooks is None else observed_body(state.hooks, slot, plan)
     if isinstance(plan, RunBody):
         await perform(checkpointer, plan.start)
-        outcome = await call_body(fn, make_context(scope.child(slot.op_id)))
+        outcome = await body(fn, make_context(scope.child(slot.op_id)))
         return await conclude(checkpointer, settle_context(slot, outcome, codec))
-    rebuilt = await call_body(fn, make_context(scope.child(slot.op_id)))  # the children answer from the log
+    rebuilt = await body(fn, make_context(scope.child(slot.op_id)))  # the children answer from the log
     return read_back(codec, rebuilt).alt(ChildContextFailed.from_child)
 
 
@@ -64,6 +67,20 @@ async def run_virtual(
 ) -> Result[Any, DurableError]:
     """A child context that records no operation of its own (FLAT batch branches)."""
     return read_back(codec, await call_body(fn, make_context(scope)))
+
+
+def observed_body(
+    hooks: Hooks, slot: Slot, plan: RunBody | Rebuild
+) -> Callable[[Body[Any], Any], Awaitable[Result[Any, DurableError]]]:
+    """``call_body`` with the plugins' user-function hooks around it."""
+
+    async def body(fn: Body[Any], ctx: Any) -> Result[Any, DurableError]:
+        started = hooks.context_started(slot, rebuilding=isinstance(plan, Rebuild))
+        outcome = await call_body(fn, ctx)
+        hooks.function_ended(started, outcome.failure().error if isinstance(outcome, Failure) else None)
+        return outcome
+
+    return body
 
 
 async def call_body(fn: Body[C], ctx: C) -> Result[Any, DurableError]:

@@ -57,10 +57,14 @@ async def _check(
     if isinstance(plan.state, Failure):
         return plan.state
     await before_body(checkpointer)
+    hooks = scope.state.hooks
+    started = hooks.function_started(slot, plan.number) if hooks is not None else None
     outcome: Checked | Raised
     try:
         new_state = await settled(check(plan.state.unwrap(), step_context(scope.state, slot, plan.number, logger)))
         outcome = Checked(new_state, checked_decision(config.wait_strategy(new_state, plan.number)))
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)
+    if hooks is not None and started is not None:
+        hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
     return await conclude(checkpointer, settle_check(slot, outcome, codec))

@@ -365,7 +365,7 @@ class AsyncDurableContext(ContextBasics):
         bodies = list(branches)
         spec = batch_spec(OperationSubType.PARALLEL, OperationSubType.PARALLEL_BRANCH, cfg)
         return start_batch(
-            self._scope, self._tasks, spec, parallel_branches(bodies), len(bodies), name, self._context_for
+            self._scope, self._tasks, spec, parallel_branches(bodies, cfg.item_namer), len(bodies), name, self._context_for
         )
 
     def all(self, operations: Sequence[Op[T]]) -> Op[list[T]]:

@@ -71,9 +71,13 @@ async def _attempt(
     checkpointer = state.checkpointer
     if isinstance(plan, FailAttempt):
         return await conclude(checkpointer, failed_attempt(slot, plan.error, plan.number, config))
+    hooks = state.hooks
+    started = None
     try:
         await perform(checkpointer, plan.start)
         await before_body(checkpointer)
+        if hooks is not None:
+            started = hooks.function_started(slot, plan.number)
         outcome = opened(await settled(fn(step_context(state, slot, plan.number, logger))))
     except asyncio.CancelledError:
         if tasks.closing:  # the invocation ends: the next one runs the attempt again
@@ -82,5 +86,7 @@ async def _attempt(
         outcome = Raised(StepCancelled(f"step {slot.name or slot.op_id} was cancelled while it ran"))
     except Exception as exc:  # a body may raise anything: a failed attempt
         outcome = Raised(exc)
+    if hooks is not None and started is not None:
+        hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
     return await conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
 

@@ -1,7 +1,8 @@
 """``ExpectedLogs`` (docs/protocol.md §10.5): field matches, cardinality, before/after anchors.
 
 A log record is one JSON object the handler logged during the execution (or one line it
-printed to stdout, kept as ``{"message": line, "stream": "stdout"}``). Two entry forms
+printed to stdout, kept as ``{"message": line, "stream": "stdout"}``; a printed JSON
+object also offers its own fields). Two entry forms
 exist: ``match: {field: value}`` (every listed field present and matching: strings
 compare after stripping, ``/…/`` is a regex search, booleans by identity, numbers
 numerically), and the upstream ``pattern: TEXT`` with ``match: contains|exact|regex``
@@ -184,10 +185,24 @@ def execution_records(
     """
     own = [
         r
-        for r in records
+        for r in map(_printed_fields, records)
         if r.get("durableExecutionArn") == execution_arn or r.get("executionArn") == execution_arn
     ]
     return sorted(own, key=lambda r: _timestamp_key(r.get("timestamp")))
+
+
+def _printed_fields(record: Mapping[str, object]) -> Mapping[str, object]:
+    """A printed line that is a JSON object is matched by its fields, as CloudWatch reads
+    a JSON log line (the plugin suite's records are printed that way); the capture's own
+    fields (time, execution) stay unless the line sets them."""
+    message = record.get("message")
+    if record.get("stream") != "stdout" or not isinstance(message, str) or not message.lstrip().startswith("{"):
+        return record
+    try:
+        fields = json.loads(message)
+    except ValueError:
+        return record
+    return {**record, **fields} if isinstance(fields, dict) else record
 
 
 def _timestamp_key(value: object) -> float:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from returns.result import Failure, Result
 
 from lambda_durable.config import ChildConfig
-from lambda_durable.decisions.context import RunBody, body_result, plan_context, read_back, settle_context
+from lambda_durable.decisions.context import Rebuild, RunBody, body_result, plan_context, read_back, settle_context
 from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import (
     ChildContextFailed,
@@ -18,6 +18,7 @@ from lambda_durable.errors import (
 )
 from lambda_durable.operations.driver import answer, conclude
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.hooks import Hooks
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.wire import OperationSubType, OperationType
 
@@ -69,7 +70,9 @@ def run_in_slot(
     plan = plan_context(slot, codec, ChildContextFailed)
     if isinstance(plan, Replayed):
         return answer(plan.answer)
-    checkpointer = scope.state.checkpointer
+    state = scope.state
+    checkpointer = state.checkpointer
+    body = call_body if state.hooks is None else observed_body(state.hooks, slot, plan)
     if isinstance(plan, RunBody):
         start = plan.start  # ``perform`` written out: every child and branch passes here
         if start is not None:
@@ -77,9 +80,9 @@ def run_in_slot(
                 checkpointer.send(start.update)
             else:
                 checkpointer.defer(start.update)
-        outcome = call_body(fn, make_context(scope.child(slot.op_id)))
+        outcome = body(fn, make_context(scope.child(slot.op_id)))
         return conclude(checkpointer, settle_context(slot, outcome, codec))
-    rebuilt = call_body(fn, make_context(scope.child(slot.op_id)))  # the children answer from the log
+    rebuilt = body(fn, make_context(scope.child(slot.op_id)))  # the children answer from the log
     return read_back(codec, rebuilt).alt(ChildContextFailed.from_child)
 
 
@@ -89,6 +92,21 @@ def run_virtual(
     """A child context that records no operation of its own (FLAT batch branches): its
     operations carry the caller's parent id, and replay re-runs the body."""
     return read_back(codec, call_body(fn, make_context(scope)))
+
+
+def observed_body(hooks: Hooks, slot: Slot, plan: RunBody | Rebuild) -> BodyCall:
+    """``call_body`` with the plugins' user-function hooks around it."""
+
+    def body(fn: Callable[[Any], object], ctx: Any) -> Result[Any, DurableError]:
+        started = hooks.context_started(slot, rebuilding=isinstance(plan, Rebuild))
+        outcome = call_body(fn, ctx)
+        hooks.function_ended(started, outcome.failure().error if isinstance(outcome, Failure) else None)
+        return outcome
+
+    return body
+
+
+BodyCall = Callable[[Callable[[Any], object], Any], Result[Any, DurableError]]
 
 
 def call_body(fn: Callable[[C], object], ctx: C) -> Result[Any, DurableError]:

@@ -11,6 +11,7 @@ from lambda_durable.config import StepConfig, StepSemantics
 from lambda_durable.decisions.step import (
     PLAIN,
     FailAttempt,
+    Raised,
     StepContext,
     StepFn,
     StepPlan,
@@ -24,6 +25,7 @@ from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer, conclude
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.hooks import Hooks
 from lambda_durable.runtime.logger import Logger, LogInfo, ReplayAwareLogger
 from lambda_durable.runtime.scope import Scope, Slot
 from lambda_durable.runtime.state import ExecutionState
@@ -60,6 +62,8 @@ def run_step(
         else:
             checkpointer.defer(start.update)
     checkpointer.before_user_code()
+    if state.hooks is not None:
+        return observed_step(state.hooks, state, slot, fn, plan.number, config, codec, semantics, logger)
     try:
         value = fn(step_context(state, slot, plan.number, logger))
     except Exception as exc:  # a body may raise anything: a failed attempt
@@ -67,6 +71,30 @@ def run_step(
     if type(value) in PLAIN:  # no container to open: the common case, without a wrapper
         return conclude(checkpointer, settle_value(slot, value, codec, semantics))
     return conclude(checkpointer, settle_step(slot, opened(value), plan.number, config, codec, semantics))
+
+
+def observed_step(
+    hooks: Hooks,
+    state: ExecutionState,
+    slot: Slot,
+    fn: StepFn[Any],
+    number: int,
+    config: StepConfig[Any] | None,
+    codec: Codec[Any],
+    semantics: StepSemantics,
+    logger: Logger,
+) -> Result[Any, DurableError]:
+    """One attempt with the plugins' user-function hooks around the body (kept apart so
+    the path without plugins stays as short as it was)."""
+    started = hooks.function_started(slot, number)
+    try:
+        value = fn(step_context(state, slot, number, logger))
+    except Exception as exc:  # a body may raise anything: a failed attempt
+        hooks.function_ended(started, exc)
+        return conclude(state.checkpointer, failed_attempt(slot, exc, number, config))
+    outcome = opened(value)
+    hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
+    return conclude(state.checkpointer, settle_step(slot, outcome, number, config, codec, semantics))
 
 
 def prepare_step(

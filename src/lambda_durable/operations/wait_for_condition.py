@@ -56,10 +56,14 @@ def _check(
 ) -> Result[Any, DurableError]:
     checkpointer = scope.state.checkpointer
     checkpointer.before_user_code()
+    hooks = scope.state.hooks
+    started = hooks.function_started(slot, plan.number) if hooks is not None else None
     outcome: Checked | Raised
     try:
         new_state = check(state, step_context(scope.state, slot, plan.number, logger))
         outcome = Checked(new_state, checked_decision(config.wait_strategy(new_state, plan.number)))
     except Exception as exc:  # a raising check or strategy ends the poll
         outcome = Raised(exc)
+    if hooks is not None and started is not None:
+        hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
     return conclude(checkpointer, settle_check(slot, outcome, codec))

@@ -27,12 +27,13 @@ from returns.result import Failure, Success
 
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded
-from lambda_durable.wire import PYTHON, Operation, OperationUpdate
+from lambda_durable.wire import PYTHON, Operation, OperationAction, OperationUpdate
 
 MAX_UPDATES_PER_CALL = 250
 MAX_BYTES_PER_CALL = 768_000
 
 
+_START = OperationAction.START
 _EXACT_ABOVE = 4096
 _FIXED_OVERHEAD = 1024
 
@@ -61,6 +62,7 @@ class Checkpointer:
         on_operations: Callable[[Iterable[Operation]], None],
         *,
         max_delay: float = 0.1,
+        on_start: Callable[[OperationUpdate], None] | None = None,
     ) -> None:
         self._client = client
         self._arn = arn
@@ -68,6 +70,8 @@ class Checkpointer:
         self.ended = False
         """True once the service answered without a token: the execution is over."""
         self._on_operations = on_operations
+        self._on_start = on_start
+        """Told of every START before it is queued (the plugins' operation-start hook)."""
         self._queue: deque[tuple[OperationUpdate, int]] = deque()
         self._queue_bytes = 0
         """About the bytes queued (threads add to it without a lock: it only decides
@@ -89,6 +93,8 @@ class Checkpointer:
         A full queue is flushed first, unless another thread is flushing right now: then
         the update just joins the queue (``flush`` splits by the limits anyway), so that
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
+        if self._on_start is not None and update.action is _START:
+            self._on_start(update)
         size = update_size(update)
         queue = self._queue
         if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):

@@ -58,7 +58,8 @@ class LogInfo:
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 """Names stdlib logging refuses as ``extra`` keys (it raises ``KeyError``): a user field
 called e.g. ``name`` or ``msg`` is written as ``name_`` / ``msg_`` instead of failing the
-execution."""
+execution. Renamed whatever the logger: loggers built on stdlib logging (Powertools'
+``Logger`` among them) pass ``extra`` down to a ``LogRecord`` too."""
 
 
 class ReplayAwareLogger:
@@ -78,9 +79,7 @@ class ReplayAwareLogger:
             return None
         merged = info.fields()
         if extra:
-            if isinstance(self._inner, logging.Logger):
-                extra = {f"{k}_" if k in _RECORD_FIELDS else k: v for k, v in extra.items()}
-            merged.update(extra)
+            merged.update({f"{k}_" if k in _RECORD_FIELDS else k: v for k, v in extra.items()})
         return merged
 
     def debug(self, msg: object, *args: object, extra: Mapping[str, object] | None = None) -> None:

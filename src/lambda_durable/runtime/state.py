@@ -7,7 +7,7 @@ in one process (tests, the local backend) without interfering.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -15,7 +15,9 @@ from cattrs import Converter
 
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.runtime.checkpointer import Checkpointer
+from lambda_durable.plugins import DurablePlugin
 from lambda_durable.runtime.codec import Codec
+from lambda_durable.runtime.hooks import Hooks
 from lambda_durable.runtime.logger import Logger
 from lambda_durable.runtime.signals import ExecutionEnded
 from lambda_durable.serdes import TaggedSerDes
@@ -46,6 +48,7 @@ class ExecutionState:
         converter: Converter,
         logger: Logger,
         lambda_context: Any = None,
+        plugins: Sequence[DurablePlugin] = (),
     ) -> None:
         self.arn = arn
         self.converter = converter
@@ -59,7 +62,13 @@ class ExecutionState:
         """Newer copies of operations replace older ones (the service is the authority)."""
         self.merge(operations)
         self.execution_id = arn.rsplit("/", 1)[-1]
-        self.checkpointer = Checkpointer(client, arn, token, self.merge)
+        self.hooks: Hooks | None = Hooks(plugins, arn, self.operations) if plugins else None
+        """The plugins' hooks; None (the one check an operation pays) when there are none."""
+        if self.hooks is None:
+            self.checkpointer = Checkpointer(client, arn, token, self.merge)
+        else:
+            merge = self.hooks.observing(self.merge)
+            self.checkpointer = Checkpointer(client, arn, token, merge, on_start=self.hooks.operation_starting)
         self.poisoned: ErrorObject | None = None
         self.completed_with: InvocationStatus | None = None
         """Set when user code checkpointed the execution's own completion."""

@@ -47,6 +47,7 @@ HANDLERS_FILE = REPO / "tests" / "conformance" / "handlers.py"
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
 SUITES = (
     "step", "wait", "child", "callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel",
+    "plugin",
 )
 """The suites ``tests/conformance/test_conformance.py`` runs in process."""
 WORKERS = 24
