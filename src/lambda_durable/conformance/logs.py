@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from attrs import frozen
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.conformance.variables import Bindings, substitute
@@ -280,6 +281,6 @@ def check_logs(
     own = execution_records(records, execution_arn)
     for index, expectation in enumerate(expectations):
         result = check_log_expectation(index, expectation.substituted(bindings), own)
-        if isinstance(result, Failure):
+        if not is_successful(result):
             return result
     return Success(None)
