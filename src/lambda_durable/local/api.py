@@ -43,7 +43,7 @@ from lambda_durable.local.engine.service import (
     InvocationTicket,
     LocalService,
 )
-from lambda_durable.local.engine.store import Store
+from lambda_durable.local.engine.store import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, Store
 from lambda_durable.local.engine.targets import ChainedRecord, Target, function_name_of as target_name
 from lambda_durable.local.engine.tokens import function_arn
 from lambda_durable.local.invoke.command import Command, CommandInvoker, prepare
@@ -126,7 +126,10 @@ class LocalBackend:
         execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT,
         page_bytes: int = DEFAULT_PAGE_BYTES,
         keep_stdout: bool = False,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
+        if not 1 <= retention_days <= MAX_RETENTION_DAYS:
+            raise LocalBackendError(f"retention_days must be 1 to {MAX_RETENTION_DAYS}, got {retention_days}")
         path = db if db is not None else ":memory:"
         if path != ":memory:":
             folder = os.path.dirname(os.path.abspath(path))
@@ -147,6 +150,8 @@ class LocalBackend:
         self.service.resolver = self._resolve
         self.service.add_listener(self._notice_callback, kinds=(EventType.CALLBACK_STARTED,))
         self._driver = Driver(self.service, self._invoke, self._call, self._after_invocation)
+        self.retention_days = retention_days
+        """Closed executions older than this are deleted by ``maintain``."""
 
     def _default_clock(self, real_time: bool) -> Clock:
         """Real time, or a skipping clock on which each execution (family) starts at the
@@ -469,6 +474,14 @@ class LocalBackend:
         """``listener(arn, record)`` is called for each structured handler log record as
         it is kept (``logs(arn)``), from the thread that logged it."""
         self._log_listeners.append(listener)
+
+    def maintain(self) -> Result[list[str], ServiceError]:
+        """Delete the executions closed more than ``retention_days`` ago and compact the
+        finished ones (one version of each operation); the ARNs deleted. ``serve`` calls
+        it when it starts and once a minute, ``run`` when its execution stops; it costs
+        about the time it took to write the executions it compacts, so it stays off the
+        path of a running execution."""
+        return self.service.maintain(self.retention_days)
 
     def close(self) -> None:
         self._log_listeners.clear()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
+from lambda_durable.local.engine.store import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
 from lambda_durable.local.invoke.handler_ref import Handler, HandlerRef, resolve_handler
 
 USAGE_ERROR = 2
@@ -28,6 +29,24 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(message)
+
+
+def add_retention_days(parser: argparse.ArgumentParser) -> None:
+    """``--retention-days N``: closed executions older than this are deleted from the store."""
+    parser.add_argument(
+        "--retention-days",
+        type=_retention_days,
+        default=DEFAULT_RETENTION_DAYS,
+        metavar="DAYS",
+        help=f"delete executions closed longer ago (1-{MAX_RETENTION_DAYS}, default: {DEFAULT_RETENTION_DAYS})",
+    )
+
+
+def _retention_days(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_RETENTION_DAYS:
+        raise ValueError(text)
+    return value
 
 
 def parse(parser: Parser, argv: Sequence[str]) -> argparse.Namespace | int:

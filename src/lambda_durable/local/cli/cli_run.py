@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 
 from lambda_durable.local.api import ExecutionOutcome, LocalBackend
-from lambda_durable.local.cli.args import Parser, durable_handler_at, parse, usage_error
+from lambda_durable.local.cli.args import Parser, add_retention_days, durable_handler_at, parse, usage_error
 from lambda_durable.local.cli.progress import Progress, error_text, watch
 from lambda_durable.local.cli.remembered import run_function_name
 from lambda_durable.wire import API_JSON, ExecutionStatus
@@ -51,6 +51,7 @@ def _parser() -> Parser:
         help="do not stop at a callback: move the execution's time on until callbacks (or the execution) time out",
     )
     add_output_options(parser)
+    add_retention_days(parser)
     return parser
 
 
@@ -76,7 +77,7 @@ def main(argv: Sequence[str]) -> int:
         return usage_error(_PROG, loaded.failure())
     ref = loaded.unwrap()[0]
     try:
-        backend = LocalBackend(args.db, real_time=args.real_time)
+        backend = LocalBackend(args.db, real_time=args.real_time, retention_days=args.retention_days)
     except (OSError, ValueError, sqlite3.Error) as exc:
         return usage_error(_PROG, f"cannot open {args.db}: {exc}")
     with backend:
@@ -94,6 +95,7 @@ def main(argv: Sequence[str]) -> int:
             outcome = backend.run_until_settled(arn)
         else:
             outcome = backend.run_until_suspended(arn)
+        backend.maintain()  # retention and compaction, once the execution has stopped
         if progress is None:
             print(json.dumps(outcome_json(backend, outcome)))
             return exit_status(outcome)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from returns.pipeline import is_successful
 
 from lambda_durable.local.api import LocalBackend
+from lambda_durable.local.cli.args import add_retention_days
 from lambda_durable.local.cli.cli_run import DEFAULT_DB
 from lambda_durable.local.handlers_file import MAX_TIMEOUT, register_handler_file
 from lambda_durable.local.http.server import DEFAULT_HOST, DEFAULT_PORT, DurableServer
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         help="service endpoint for handlers run by X-Dex-Handler-Invoke (default: $AWS_ENDPOINT_URL_LAMBDA)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    add_retention_days(parser)
     return parser
 
 
@@ -104,7 +106,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"{_PROG}: --worker-memory needs the worker pool (not --in-process or --isolated)", file=sys.stderr)
         return 2
     try:
-        backend = LocalBackend(args.db, real_time=args.real_time)
+        backend = LocalBackend(args.db, real_time=args.real_time, retention_days=args.retention_days)
     except (OSError, ValueError, sqlite3.Error) as exc:
         print(f"{_PROG}: cannot open {args.db}: {exc}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 from attrs import frozen
@@ -298,6 +298,25 @@ class LocalService(ExternalOps):
             forgotten = self._finished.popleft()
             self._live.pop(forgotten, None)
             self._roots.pop(forgotten, None)  # the store still knows it (``family_root``)
+
+    def maintain(self, retention_days: int) -> Result[list[str], ServiceError]:
+        """Delete the executions closed more than ``retention_days`` ago and compact the
+        other finished ones; the ARNs deleted. Age is measured on the earlier of the
+        backend's clock and the wall clock, so time a skipping clock jumped over never
+        ages an execution out early."""
+        with self._lock:
+            now = min(self.clock.now(), datetime.now(UTC))
+            try:
+                gone = self.store.expire(now - timedelta(days=retention_days))
+                self.store.compact_finished()
+            except sqlite3.Error as exc:
+                return Failure(ServiceError("ServiceException", f"store maintenance failed: {exc}", 500))
+            for arn in gone:
+                self._live.pop(arn, None)
+                self._roots.pop(arn, None)
+                if arn in self._finished:
+                    self._finished.remove(arn)
+            return Success(gone)
 
     # --- start ------------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ integer key, not its long ARN, in ``WITHOUT ROWID`` tables: the key is the row's
 copy (half the bytes of a rowid table plus index, which matters for an in-memory
 database).
 Per-write work is proportional to what changed, never to the size of the execution.
+Maintenance keeps the file small over time, off the hot path: a finished execution's runs
+are compacted into one holding each operation's last version (``compact_finished``), and
+an execution past its retention period is deleted with every row that names it
+(``expire``).
 The layout's version is the file's ``PRAGMA user_version`` (``SCHEMA_VERSION``); opening
 an older file migrates it step by step in one transaction, a newer one is refused
 (``StoreVersionError``).
@@ -171,6 +175,11 @@ def _error_text(error: ErrorObject | None) -> str | None:
 def _error(text: str | None) -> ErrorObject | None:
     return None if text is None else codec.loads(ErrorObject, text).value_or(ErrorObject())
 
+
+DEFAULT_RETENTION_DAYS = 14
+"""How long a closed execution is kept (the service's ``RetentionPeriodInDays`` default)."""
+MAX_RETENTION_DAYS = 90
+"""The service model's upper bound for ``RetentionPeriodInDays``."""
 
 SCHEMA_VERSION = 5
 """The layout ``_SCHEMA`` creates, kept in the file's ``PRAGMA user_version``. 1: rows
@@ -434,6 +443,52 @@ class Store:
                 rec.failed_invocations,
             ),
         )
+
+    # maintenance ---------------------------------------------------------------
+
+    def expire(self, ended_before: datetime) -> list[str]:
+        """Delete every execution that ended before ``ended_before``, with its operations,
+        events, invocations, logs, callbacks and chained invokes; the ARNs deleted."""
+        with self._transaction() as conn:
+            rows = conn.execute("SELECT key, arn, end_ts FROM executions WHERE end_ts IS NOT NULL").fetchall()
+            gone = [(int(key), str(arn)) for key, arn, end in rows if datetime.fromisoformat(end) < ended_before]
+            for key, arn in gone:
+                for table in ("operation_runs", "event_runs"):
+                    conn.execute(f"DELETE FROM {table} WHERE execution = ?", (key,))  # noqa: S608
+                for table in ("invocations", "logs", "callbacks", "chained_invokes"):
+                    conn.execute(f"DELETE FROM {table} WHERE arn = ?", (arn,))  # noqa: S608
+                conn.execute("DELETE FROM executions WHERE key = ?", (key,))
+        for key, arn in gone:
+            self._keys.pop(arn, None)
+            self._next_event.pop(key, None)
+            self._next_run.pop(key, None)
+        return [arn for _, arn in gone]
+
+    def compact_finished(self) -> int:
+        """Compact every finished execution that has more than one run; how many there were."""
+        with self._transaction() as conn:
+            keys = conn.execute(
+                "SELECT r.execution FROM operation_runs r JOIN executions x ON r.execution = x.key"
+                " WHERE x.status != 'RUNNING' GROUP BY r.execution HAVING COUNT(*) > 1"
+            ).fetchall()
+            for (key,) in keys:
+                self._compact(conn, int(key))
+        return len(keys)
+
+    @staticmethod
+    def _compact(conn: sqlite3.Connection, key: int) -> None:
+        """Rewrite the execution's operation runs as one holding each operation's last
+        version, numbered as the last run was (a later run still follows it)."""
+        runs = conn.execute("SELECT seq, data FROM operation_runs WHERE execution = ? ORDER BY seq", (key,)).fetchall()
+        if len(runs) < 2:
+            return
+        latest: dict[int, Any] = {}
+        for _, data in runs:
+            latest.update(codec.positioned(data))
+        last = runs[-1][0]
+        merged = json.dumps([[position, latest[position]] for position in sorted(latest)], separators=(",", ":"))
+        conn.execute("DELETE FROM operation_runs WHERE execution = ? AND seq < ?", (key, last))
+        conn.execute("UPDATE operation_runs SET data = ? WHERE execution = ? AND seq = ?", (merged, key, last))
 
     # reads ------------------------------------------------------------------
 

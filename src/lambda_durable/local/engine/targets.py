@@ -16,8 +16,10 @@ from attrs import frozen
 
 from lambda_durable.local.engine.tokens import execution_arn
 
-_ARN = re.compile(r"^(?:arn:[^:]+:lambda:[^:]+:)?(?:\d{12}:)?function:(?P<name>[^:]+)(?::[^:]+)?$")
-_NAME = re.compile(r"^(?P<name>[a-zA-Z0-9_-]+)(?::[^:]+)?$")
+_QUALIFIER = r"(?::[a-zA-Z0-9$_-]+)?"
+"""A version or alias (the service model's pattern): an execution ARN is not a function."""
+_ARN = re.compile(r"^(?:arn:[^:]+:lambda:[^:]+:)?(?:\d{12}:)?function:(?P<name>[a-zA-Z0-9_-]+)" + _QUALIFIER + "$")
+_NAME = re.compile(r"^(?P<name>[a-zA-Z0-9_-]+)" + _QUALIFIER + "$")
 
 
 @frozen

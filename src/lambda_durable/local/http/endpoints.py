@@ -94,15 +94,21 @@ class DurableApi:
     def handle(self, request: Request) -> Response:
         found = route(request.method, request.path)
         if found is None:
-            message = f"No API at {request.method} {request.path}"
-            return error_response(ServiceError("UnknownOperationException", message, 404))
+            return _no_api(request)
         if len(request.body) > MAX_BODY:
             return error_response(_too_large(found.api, MAX_BODY))
         try:
             return self._apis[found.api](request, found.label)
         except (ValueError, TypeError, KeyError) as exc:  # bad query values, non-JSON bodies
-            code = "InvalidRequestContentException" if found.api == "Invoke" else "InvalidParameterValueException"
-            return error_response(bad_request(f"Could not parse the request: {exc}", code))
+            return self.unreadable(request, f"Could not parse the request: {exc}")
+
+    def unreadable(self, request: Request, message: str) -> Response:
+        """The answer to a request that cannot be read: the addressed API's bad-input error."""
+        found = route(request.method, request.path)
+        if found is None:
+            return _no_api(request)
+        code = "InvalidRequestContentException" if found.api == "Invoke" else "InvalidParameterValueException"
+        return error_response(bad_request(message, code))
 
     # --- Invoke ---------------------------------------------------------------------------
 
@@ -240,6 +246,10 @@ def _answer(result: Result[Any, ServiceError]) -> Response:
     if is_successful(result):
         return json_response(200, result.unwrap())
     return error_response(result.failure())
+
+
+def _no_api(request: Request) -> Response:
+    return error_response(ServiceError("UnknownOperationException", f"No API at {request.method} {request.path}", 404))
 
 
 def _too_large(api: str, limit: int) -> ServiceError:

@@ -34,6 +34,8 @@ _log = logging.getLogger("lambda_durable.serve")
 
 IDLE_POLL_SECONDS = 1.0
 """Upper bound on a sleep, so a missed poke costs at most this much latency."""
+MAINTENANCE_SECONDS = 60.0
+"""How often the store is maintained (expired executions deleted, finished ones compacted)."""
 
 
 class Pump:
@@ -53,8 +55,10 @@ class Pump:
         """Executions the service could not move on, and when (monotonic) to try again."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-durable-invoke")
         self._thread = threading.Thread(target=self._loop, name="lambda-durable-pump", daemon=True)
+        self._maintained = time.monotonic()
 
     def start(self) -> None:
+        self._backend.maintain()
         for arn in self._service.execution_arns():
             self.watch(arn)  # a store reopened by a new server resumes what was running
         self._thread.start()
@@ -105,6 +109,9 @@ class Pump:
                 self._dirty = False
                 now = time.monotonic()
                 idle = sorted(a for a in self._watched - self._busy if self._stalled.get(a, 0.0) <= now)
+            if time.monotonic() - self._maintained >= MAINTENANCE_SECONDS:
+                self._maintained = time.monotonic()
+                self._backend.maintain()  # a failed write changes nothing: the next round retries
             wake = self._pass(idle)
             if wake == 0.0:
                 continue

@@ -44,7 +44,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:  # the body's end is unknown: answer and drop the connection
+            self.close_connection = True
+            unread = Request.of(self.command, self.path, {}, b"")
+            self._send(self.server.api.unreadable(unread, "Content-Length must be a non-negative integer"))
+            return
         if length > 2 * MAX_BODY:  # too large even to read: answer and drop the connection
             self.close_connection = True
             self._send(error_response(ServiceError("RequestTooLargeException", "Request body too large", 413)))
@@ -71,14 +76,28 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
     do_PUT = _serve
     do_DELETE = _serve
+    do_HEAD = _serve  # any other method is answered as no API there (404), never 501
+    do_PATCH = _serve
+    do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
 
+def _content_length(value: str | None) -> int | None:
+    """The header's byte count (absent: 0), or None when it is not one."""
+    if value is None:
+        return 0
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """Connections waiting to be accepted (socketserver's default, 5, drops some of a
+    burst: 16 clients connecting at once while the accepting thread waits for a core)."""
     api: DurableApi
     verbose: bool = False
 
