@@ -163,7 +163,9 @@ def test_load_many_executions_from_16_threads_all_complete(folder: Path) -> None
 def test_load_survives_a_killed_server_none_lost_or_duplicated(folder: Path) -> None:
     db, log = folder / "load.db", folder / "serve.log"
     server = Serve(db, log)
-    payload = json.dumps({"steps": STEPS}).encode()
+    # steps that wait on I/O, so the run lasts about 3 s of the two workers' time whatever
+    # its size: the kill finds executions still running, however fast the machine
+    payload = json.dumps({"steps": STEPS, "pause": 6.0 / (EXECUTIONS * STEPS)}).encode()
     try:
         lam = client(server.url)
 
