@@ -89,29 +89,30 @@ class _AsyncContainer:
         total = len(branches)
         planner = BatchPlanner(total, container.spec.max_concurrency or max(total, 1), container.spec.completion)
         arrivals: Arrivals[Report] = Arrivals()
-        running = 0
+        running: set[asyncio.Future[Report]] = set()
         progressed = False
         while planner.reason is None:
             for index in planner.admit():
-                arrivals.add(self._start(index, branches[index]))
-                running += 1
-            if running == 0:
+                running.add(arrivals.add(self._start(index, branches[index])))
+            if not running:
                 if not (progressed and planner.has_suspended()):
                     break
                 await flush(container.checkpointer)  # a finished branch may release a waiting one
                 progressed = False
                 for index in planner.resume():
-                    arrivals.add(self._start(index, branches[index]))
-                    running += 1
+                    running.add(arrivals.add(self._start(index, branches[index])))
                 continue
-            index, report = (await arrivals.next()).result()
-            running -= 1
+            arrived = await arrivals.next()
+            running.discard(arrived)
+            index, report = arrived.result()
             noted = note_report(planner, index, report)
             if isinstance(noted, Diverged):
+                self.tasks.abandon(running)
                 return Failure(noted.error)
             progressed = progressed or noted
         if planner.reason is None:
             raise Suspend()
+        self.tasks.abandon(running)  # a completion rule was met: the rest no longer count
         return container.complete(planner.result())  # a queued update: nothing to wait for
 
     def _start(self, index: int, branch: Branch) -> asyncio.Task[Report]:

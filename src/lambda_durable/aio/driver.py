@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Coroutine, Generator
+from collections.abc import Coroutine, Generator, Iterable
 from typing import Any, Generic, TypeVar
 
 from returns.result import Result
@@ -20,6 +20,7 @@ from lambda_durable.decisions.verdict import Answer, Send, Verdict
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
 from lambda_durable.runtime.checkpointer import Checkpointer
+from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution
 
 T = TypeVar("T")
 
@@ -42,15 +43,21 @@ async def _answered(outcome: Answer) -> Result[Any, DurableError]:
 
 
 class Tasks:
-    """The tasks the operations of one invocation started. When the invocation ends they
-    end with it: those still running are cancelled (``closing`` tells them not to record
-    the cancellation: the next invocation replays them) and every outcome is collected,
-    so nothing is left pending and no exception goes unretrieved."""
+    """The tasks the operations of one invocation started, and how they end with it.
 
-    __slots__ = ("_tasks", "closing")
+    When the handler returns or suspends, every operation still running is run to its
+    end or to its next durable pause (``drain``): a step started and never awaited still
+    runs and is recorded, and a suspended invocation never cuts a running body short.
+    Then nothing is left pending. Branches a batch abandoned (a completion rule was met
+    without them) and everything left when the handler failed are cancelled instead
+    (``closing`` tells them not to record the cancellation: the next invocation, if any,
+    replays them). Every outcome is collected, so no exception goes unretrieved."""
+
+    __slots__ = ("_tasks", "_abandoned", "closing")
 
     def __init__(self) -> None:
         self._tasks: list[asyncio.Task[Any]] = []
+        self._abandoned: set[asyncio.Future[Any]] = set()
         self.closing = False
 
     def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -58,13 +65,43 @@ class Tasks:
         self._tasks.append(task)
         return task
 
+    def abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
+        """``tasks`` no longer matter to anyone: the invocation does not wait for them."""
+        self._abandoned.update(task for task in tasks if not task.done())
+
+    async def drain(self) -> BaseException | None:
+        """Cancel the abandoned tasks, then wait until every other task has ended (tasks
+        they start included). The first signal of the whole execution one of them raised
+        (failing or ending it), if any: the invocation ends with it. A suspension of an
+        operation nobody awaited does not suspend the invocation (its pause is durable;
+        the execution does not wait for it)."""
+        await self._cancel([task for task in self._tasks if task in self._abandoned])
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.wait(pending)
+        ended, self._tasks = self._tasks, []
+        outcomes = [task.exception() for task in ended if not task.cancelled()]
+        return next((error for error in outcomes if isinstance(error, EXECUTION_SIGNALS)), None)
+
     async def close(self) -> None:
-        self.closing = True
+        """Cancel whatever still runs (the handler failed, or nothing is left)."""
         while self._tasks:
             tasks, self._tasks = self._tasks, []
+            await self._cancel(tasks)
+
+    async def _cancel(self, tasks: list[asyncio.Task[Any]]) -> None:
+        if not tasks:
+            return
+        self.closing = True
+        try:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self.closing = False
+
+
+EXECUTION_SIGNALS = (FailExecution, ExecutionEnded, AbortInvocation)
+"""The signals that end the whole execution (or the invocation) whoever raises them."""
 
 
 def uncancel() -> None:

@@ -182,21 +182,6 @@ def test_a_blocking_plain_step_body_still_completes() -> None:
     assert run_local(handler).result == "[1, 2]"
 
 
-def test_a_step_that_is_never_awaited_leaves_no_pending_task() -> None:
-    @durable_handler
-    async def handler(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
-        ctx.step(_forever)
-        return Success(1)
-
-    outcome = run_local(handler)
-    assert outcome.result == "1"
-
-
-async def _forever(_: StepContext) -> int:
-    await asyncio.Event().wait()
-    return 0
-
-
 def test_an_async_body_given_to_the_sync_api_fails_with_a_clear_error() -> None:
     async def body(_: StepContext) -> int:
         return 1
