@@ -1,9 +1,12 @@
 """The conformance requirements, end to end through ``lambda-durable serve`` and boto3.
 
-The same requirement files, handlers (``tests/conformance/handlers.py``) and runner as
-``tests/conformance/test_conformance.py``, but each requirement runs on a fresh
-``DurableServer`` with ``serve``'s default options (durable handlers in warm worker
-processes, so the crash requirements 1-17 and 3-12 need no special treatment) through
+The same requirement files, handlers (``tests/conformance/handlers.py`` and its async twin
+``async_handlers.py``) and runner as ``tests/conformance/test_conformance.py``, but each
+requirement runs on a fresh ``DurableServer`` with ``serve``'s default options (durable
+handlers in warm worker processes, so the crash requirements 1-17 and 3-12 need no
+special treatment); the async twin also runs with handlers in the server's process
+(``serve --in-process``; a crashing handler then runs isolated in a child process that
+checkpoints over HTTP). Each goes through
 ``ServeBackend`` (see ``serve_conformance``): started with
 ``Invoke``, read with ``GetDurableExecution``/``GetDurableExecutionHistory``, answered
 with the ``SendDurableExecutionCallback*`` APIs, every response checked against
@@ -44,6 +47,7 @@ from lambda_durable.local.invoke.pool import WorkerPool
 
 REPO = Path(__file__).resolve().parents[3]
 HANDLERS_FILE = REPO / "tests" / "conformance" / "handlers.py"
+ASYNC_HANDLERS_FILE = REPO / "tests" / "conformance" / "async_handlers.py"
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
 SUITES = (
     "step", "wait", "child", "callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel",
@@ -98,16 +102,18 @@ PARAMS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def verdicts() -> Iterator[dict[str, Verdict]]:
-    loaded = load_handler_file(HANDLERS_FILE)
+def _verdicts(handlers: Path, in_workers: bool) -> Iterator[dict[str, Verdict]]:
+    """Every requirement's verdict for ``handlers``, durable handlers in a pool of warm
+    workers or (``in_workers`` False) in the server's process."""
+    loaded = load_handler_file(handlers)
     assert is_successful(loaded), loaded.failure()
     handler_file = loaded.unwrap()
     rng = random.Random(20261201)
     pool = WorkerPool(POOL_WORKERS)
-    skipping = Runner(handler_file, backend_factory=lambda: ServeBackend(pool=pool, handler_file=handler_file), rng=rng)
+    used = pool if in_workers else None
+    skipping = Runner(handler_file, backend_factory=lambda: ServeBackend(pool=used, handler_file=handler_file), rng=rng)
     real_time = Runner(
-        handler_file, backend_factory=lambda: ServeBackend(real_time=True, pool=pool, handler_file=handler_file), rng=rng
+        handler_file, backend_factory=lambda: ServeBackend(real_time=True, pool=used, handler_file=handler_file), rng=rng
     )
 
     def verdict(item: Loaded) -> Verdict:
@@ -118,6 +124,16 @@ def verdicts() -> Iterator[dict[str, Verdict]]:
     wanted.sort(key=lambda item: not _real_time(item))
     with pool, ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="conformance-over-serve") as threads:
         yield {v.requirement_id: v for v in threads.map(verdict, wanted)}
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> Iterator[dict[str, Verdict]]:
+    yield from _verdicts(HANDLERS_FILE, in_workers=True)
+
+
+@pytest.fixture(scope="module", params=["workers", "in-process"])
+def async_verdicts(request: pytest.FixtureRequest) -> Iterator[dict[str, Verdict]]:
+    yield from _verdicts(ASYNC_HANDLERS_FILE, in_workers=request.param == "workers")
 
 
 def test_requirements_are_available() -> None:
@@ -133,4 +149,10 @@ def test_requirements_are_available() -> None:
 @pytest.mark.parametrize("requirement_id", PARAMS)
 def test_requirement_passes_over_serve(requirement_id: str, verdicts: dict[str, Verdict]) -> None:
     verdict = verdicts[requirement_id]
+    assert verdict.kind is VerdictKind.PASS, verdict.line()
+
+
+@pytest.mark.parametrize("requirement_id", PARAMS)
+def test_the_async_twin_passes_over_serve(requirement_id: str, async_verdicts: dict[str, Verdict]) -> None:
+    verdict = async_verdicts[requirement_id]
     assert verdict.kind is VerdictKind.PASS, verdict.line()
