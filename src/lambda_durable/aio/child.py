@@ -3,6 +3,7 @@ body that is awaited. The id is taken when the child is called."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,7 +23,8 @@ from lambda_durable.runtime.scope import Scope, Slot
 C = TypeVar("C")
 
 Body = Callable[[C], object]
-"""A context body: ``async def`` (or plain), returning a ``Result`` or a value."""
+"""A context body: an ``async def`` (or a function returning an awaitable) whose result is a
+``Result`` or a value."""
 
 
 def start_child(
@@ -84,9 +86,19 @@ def observed_body(
 
 
 async def call_body(fn: Body[C], ctx: C) -> Result[Any, DurableError]:
-    """Run a context body; a raised exception counts as the context's failure."""
+    """Run a context body; a raised exception counts as the context's failure, and so
+    does a body that is not async (a branch written for the sync API)."""
     try:
-        out = await settled(fn(ctx))
+        called = fn(ctx)
+        out = await settled(called) if inspect.isawaitable(called) else _plain(called)
     except Exception as exc:
         return Failure(ChildContextFailed(error_object_from_exception(exc)))
     return body_result(out)
+
+
+def _plain(value: object) -> object:
+    raise TypeError(
+        f"the branch or child context function returned a {type(value).__name__}, nothing to "
+        "await (a plain function?): the async API takes async def functions of an "
+        "AsyncDurableContext; a plain function of a DurableContext belongs to a sync handler"
+    )
