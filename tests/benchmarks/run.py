@@ -335,6 +335,12 @@ def targets(cells: dict[str, dict[str, Cell]]) -> list[Target]:
             )
         )
     at_most("race of a 50 ms and a 500 ms branch returns in < 0.1 s", "race-50-500", 0.1)
+    async_steps, sync_steps = ours("async-steps-1000"), ours("steps-1000")
+    if async_steps and sync_steps:
+        cost = async_steps.median(BY_KEY["async-steps-1000"]) / sync_steps.median(BY_KEY["steps-1000"])
+        found.append(Target("async step costs within 1.5× of a sync step (N = 1 000)", cost <= 1.5, f"{cost:.2f}×"))
+    else:
+        found.append(Target("async step costs within 1.5× of a sync step (N = 1 000)", None, "n/a"))
     ratios = [
         (w.key, official(w.key).median(w) / ours(w.key).median(w))  # type: ignore[union-attr]
         for w in WORKLOADS
@@ -409,7 +415,7 @@ def plot(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
     matplotlib: Any = importlib.import_module("matplotlib")
     matplotlib.use("Agg")
     plt: Any = importlib.import_module("matplotlib.pyplot")
-    keys = [w for w in WORKLOADS if w.kind == "steps" and w.key in cells]
+    keys = [w for w in WORKLOADS if w.kind == "steps" and not w.asynchronous and w.key in cells]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     drawn = False
     for sdk, style, name in (("official", "o-", "official SDK 3.x + test runner"), ("ours", "s-", "lambda-durable, embedded backend")):

@@ -17,7 +17,7 @@ from lambda_durable.aio.callback import AsyncCallback, start_create_callback
 from lambda_durable.aio.child import start_child
 from lambda_durable.aio.combinators import all_settled_of, no_winner, start_all, start_recorded, unsettled
 from lambda_durable.aio.condition import start_wait_for_condition
-from lambda_durable.aio.driver import Tasks
+from lambda_durable.aio.driver import Tasks, off_loop
 from lambda_durable.aio.invoke import start_invoke
 from lambda_durable.aio.step import start_step
 from lambda_durable.aio.wait import start_wait
@@ -187,7 +187,7 @@ class AsyncDurableContext(ContextBasics):
     def cancel_wait(self, operation_id: str) -> Op[None]:
         """Cancel a ``wait`` of this execution that has not fired yet (see
         ``DurableContext.cancel_wait``); the checkpoint call runs off the loop."""
-        return self._tasks.start(asyncio.to_thread(run_cancel_wait, self._scope, operation_id))
+        return self._tasks.start(off_loop(run_cancel_wait, self._scope, operation_id))
 
     # --- child contexts -------------------------------------------------------
 

@@ -4,14 +4,21 @@ An operation takes its id when it is called and starts at once as a task (``Task
 ids never depend on when, or whether, the caller awaits. An operation the log answers
 at call time needs no task (``Ready``). Checkpoint calls that wait for the service run
 in a worker thread (the ``Checkpointer`` is thread-safe) so the event loop keeps going;
-queued updates stay inline (they only append to a list).
+queued updates stay inline (they only append to a list). The worker threads belong to
+the process (``off_loop``), not to an invocation's loop: a warm Lambda reuses them, so
+no invocation pays for starting or joining a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
-from collections.abc import Coroutine, Generator, Iterable
+import os
+import threading
+from collections.abc import Callable, Coroutine, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from returns.result import Result
@@ -136,9 +143,9 @@ async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
     if send is None:
         return
     if send.wait:
-        await asyncio.to_thread(checkpointer.send, send.update)
+        await off_loop(checkpointer.send, send.update)
     elif checkpointer.fills_queue(send.update):
-        await asyncio.to_thread(checkpointer.defer, send.update)
+        await off_loop(checkpointer.defer, send.update)
     else:
         checkpointer.defer(send.update)
 
@@ -152,11 +159,32 @@ async def conclude(checkpointer: Checkpointer, verdict: Verdict) -> Result[Any, 
 async def before_body(checkpointer: Checkpointer) -> None:
     """``Checkpointer.before_user_code``, off the loop when it has a call to make."""
     if checkpointer.due_before_user_code():
-        await asyncio.to_thread(checkpointer.before_user_code)
+        await off_loop(checkpointer.before_user_code)
 
 
 async def flush(checkpointer: Checkpointer) -> None:
-    await asyncio.to_thread(checkpointer.flush)
+    await off_loop(checkpointer.flush)
+
+
+_IO_WORKERS = 4
+_io_lock = threading.Lock()
+_io: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _io_pool() -> ThreadPoolExecutor:
+    """This process's checkpoint threads (a forked child makes its own: the parent's
+    threads do not exist there)."""
+    global _io
+    with _io_lock:
+        if _io is None or _io[0] != os.getpid():
+            _io = (os.getpid(), ThreadPoolExecutor(_IO_WORKERS, thread_name_prefix="lambda-durable-checkpoint"))
+        return _io[1]
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a checkpoint thread (in this task's context variables), awaited."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_io_pool(), partial(context.run, fn, *args))
 
 
 async def settled(value: object) -> object:

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks
+from lambda_durable.aio.driver import Ready, Tasks, off_loop
 from lambda_durable.config import InvokeConfig
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
@@ -42,5 +41,5 @@ def start_invoke(
 async def _started(
     state: ExecutionState, claim: Claim, function_name: str, result_type: type[R], config: InvokeConfig[Any, Any] | None
 ) -> Result[R, DurableError]:
-    await asyncio.to_thread(checkpoint_starts, state.checkpointer, claim)
+    await off_loop(checkpoint_starts, state.checkpointer, claim)
     return answer(invoke_outcome(state, claim, function_name, result_type, config))
