@@ -115,7 +115,7 @@ class _AsyncContainer:
         self.tasks.abandon(running)  # a completion rule was met: the rest no longer count
         return container.complete(planner.result())  # a queued update: nothing to wait for
 
-    def _start(self, index: int, branch: Branch) -> asyncio.Task[Report]:
+    def _start(self, index: int, branch: Branch) -> asyncio.Future[Report]:
         return self.tasks.start(self._report(index, branch))
 
     async def _report(self, index: int, branch: Branch) -> Report:

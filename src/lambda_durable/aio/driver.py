@@ -1,7 +1,7 @@
 """The asynchronous driver's primitives, the twins of ``operations.driver``.
 
-An operation takes its id when it is called and starts at once as a task (``Tasks``), so
-ids never depend on when, or whether, the caller awaits. An operation the log answers
+An operation takes its id when it is called and starts at once (``Tasks``, ``Started``),
+so ids never depend on when, or whether, the caller awaits. An operation the log answers
 at call time needs no task (``Ready``). Checkpoint calls that wait for the service run
 in a worker thread (the ``Checkpointer`` is thread-safe) so the event loop keeps going;
 queued updates stay inline (they only append to a list). The worker threads belong to
@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from returns.result import Result
 
+from lambda_durable.aio.started import Started
 from lambda_durable.decisions.verdict import Answer, Send, Verdict
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
@@ -63,14 +64,15 @@ class Tasks:
     __slots__ = ("_tasks", "_abandoned", "closing")
 
     def __init__(self) -> None:
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._tasks: list[asyncio.Future[Any]] = []
         self._abandoned: set[asyncio.Future[Any]] = set()
         self.closing = False
 
-    def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.append(task)
-        return task
+    def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+        """Begin ``work`` now: its first awaiter runs it, else it runs as a task."""
+        started = Started(work, asyncio.get_running_loop())
+        self._tasks.append(started)
+        return started
 
     def abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
         """``tasks`` no longer matter to anyone: the invocation does not wait for them."""
@@ -95,7 +97,7 @@ class Tasks:
             tasks, self._tasks = self._tasks, []
             await self._cancel(tasks)
 
-    async def _cancel(self, tasks: list[asyncio.Task[Any]]) -> None:
+    async def _cancel(self, tasks: list[asyncio.Future[Any]]) -> None:
         if not tasks:
             return
         self.closing = True

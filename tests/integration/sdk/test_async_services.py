@@ -133,17 +133,18 @@ def test_wait_for_condition_polls_with_an_async_check() -> None:
 
 
 def test_a_cancelled_step_is_a_failed_attempt_with_a_clear_error() -> None:
-    never = asyncio.Event()
+    began, never = asyncio.Event(), asyncio.Event()
 
     async def hangs(_: StepContext) -> int:
+        began.set()
         await never.wait()
         return 1
 
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> str:
         op = ctx.step(hangs, name="hangs", config=StepConfig[int](retry_strategy=RetryStrategy.none()))
-        assert isinstance(op, asyncio.Task)
-        await asyncio.sleep(0)
+        assert isinstance(op, asyncio.Future)  # cancellable like a task
+        await began.wait()
         op.cancel()
         result = await op
         return result.failure().error.error_message or ""
