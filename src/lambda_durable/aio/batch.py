@@ -17,7 +17,7 @@ from typing import Any
 from returns.result import Failure, Result
 
 from lambda_durable.aio.child import run_in_slot, run_virtual
-from lambda_durable.aio.driver import Arrivals, Ready, Tasks, flush, perform, uncancel
+from lambda_durable.aio.driver import Arrivals, Tasks, flush, perform, uncancel
 from lambda_durable.batch import BatchResult
 from lambda_durable.decisions.batch import BatchPlanner
 from lambda_durable.decisions.context import RunBody, plan_context
@@ -53,11 +53,11 @@ def start_batch(
     """Take the container's id now; replay the batch at once or coordinate it as a task."""
     taken = take_container(scope, spec, count, name)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     container = Container(scope, taken.unwrap(), spec, make_context)
     plan = plan_context(container.slot, container.batch_codec, BatchFailed)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(_AsyncContainer(container, tasks).run(branches))
 
 
@@ -123,7 +123,7 @@ class _AsyncContainer:
         try:
             outcome = await self._outcome(index, branch)
         except asyncio.CancelledError:
-            if self.tasks.closing:
+            if not self.tasks.cancellation_fails_attempts():
                 raise
             uncancel()
             return index, raised_report(index, asyncio.CancelledError(f"branch {index} was cancelled"))

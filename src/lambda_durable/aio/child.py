@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, conclude, perform, settled
+from lambda_durable.aio.driver import Tasks, conclude, perform, settled
 from lambda_durable.config import ChildConfig
 from lambda_durable.decisions.context import Rebuild, RunBody, body_result, plan_context, read_back, settle_context
 from lambda_durable.decisions.verdict import Replayed
@@ -38,11 +38,11 @@ def start_child(
     """Take the child's id now; replay it at once or run its body as a task."""
     slot = take_child(scope, name, config)
     if slot.diverged is not None:
-        return Ready(Failure(slot.diverged))
+        return tasks.ready(Failure(slot.diverged))
     codec = child_codec(scope, config)
     plan = plan_context(slot, codec, ChildContextFailed)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(run_in_slot(scope, slot, fn, codec, make_context))
 
 

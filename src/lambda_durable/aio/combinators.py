@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from lambda_durable.aio.driver import Arrivals, Ready, Tasks, conclude, perform
+from lambda_durable.aio.driver import Arrivals, Tasks, conclude, perform
 from lambda_durable.batch import BatchItem, BatchItemStatus, BatchResult, CompletionReason
 from lambda_durable.decisions.step import FailAttempt, Returned, RunAttempt, settle_step
 from lambda_durable.decisions.verdict import Replayed, Verdict
@@ -86,7 +86,7 @@ def start_all(scope: Scope, tasks: Tasks, ops: Sequence[Operation[T]]) -> Awaita
     """``all``: every result in order, or the first failure to finish as ``BatchFailed``
     (recorded, so a replay names the same failure)."""
     if not ops:
-        return Ready(Success([]))
+        return tasks.ready(Success([]))
     return start_recorded(scope, tasks, "All", ops, _failed, _every_result, _batch_failure)
 
 
@@ -134,10 +134,10 @@ def start_recorded(
     recorded operation, else watch the operations and record the first that ``decides``.
     ``decided`` turns the deciding operation's result into the combinator's answer."""
     if not ops:
-        return Ready(Failure(InvalidArgument.of("InvalidArgument", f"{sub_type.lower()} needs at least one operation")))
+        return tasks.ready(Failure(InvalidArgument.of("InvalidArgument", f"{sub_type.lower()} needs at least one operation")))
     taken = scope.take(OperationType.STEP, sub_type, None)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     slot = taken.unwrap()
     codec, semantics, plan = prepare_step(scope.state, slot, None)
     if isinstance(plan, Replayed):

@@ -28,7 +28,7 @@ from lambda_durable.decisions.verdict import Answer, Send, Verdict
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
 from lambda_durable.runtime.checkpointer import Checkpointer
-from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution
+from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
 
 T = TypeVar("T")
 
@@ -37,17 +37,22 @@ class Ready(Generic[T]):
     """An operation the log answered at call time: awaiting it returns that answer (or
     suspends), as often as it is awaited, without a task."""
 
-    __slots__ = ("_answer",)
+    __slots__ = ("_answer", "_tasks")
 
-    def __init__(self, outcome: Answer) -> None:
+    def __init__(self, outcome: Answer, tasks: Tasks) -> None:
         self._answer = outcome
+        self._tasks = tasks
 
     def __await__(self) -> Generator[Any, None, Result[T, DurableError]]:
-        return _answered(self._answer).__await__()
+        return _answered(self._answer, self._tasks).__await__()
 
 
-async def _answered(outcome: Answer) -> Result[Any, DurableError]:
-    return answer(outcome)
+async def _answered(outcome: Answer, tasks: Tasks) -> Result[Any, DurableError]:
+    try:
+        return answer(outcome)
+    except Suspend as suspended:
+        tasks.reached(suspended)
+        raise
 
 
 class Tasks:
@@ -59,20 +64,39 @@ class Tasks:
     Then nothing is left pending. Branches a batch abandoned (a completion rule was met
     without them) and everything left when the handler failed are cancelled instead
     (``closing`` tells them not to record the cancellation: the next invocation, if any,
-    replays them). Every outcome is collected, so no exception goes unretrieved."""
+    replays them). Every outcome is collected, so no exception goes unretrieved.
 
-    __slots__ = ("_tasks", "_abandoned", "closing")
+    Once a suspension has reached code awaiting an operation (``suspending``), the
+    invocation is on its way out: a cancellation that follows (a task group cancelling
+    the siblings of the task that suspended) is not a failed attempt either."""
+
+    __slots__ = ("_tasks", "_abandoned", "closing", "suspending")
 
     def __init__(self) -> None:
         self._tasks: list[asyncio.Future[Any]] = []
         self._abandoned: set[asyncio.Future[Any]] = set()
         self.closing = False
+        self.suspending = False
 
     def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
         """Begin ``work`` now: its first awaiter runs it, else it runs as a task."""
-        started = Started(work, asyncio.get_running_loop())
+        started = Started(work, asyncio.get_running_loop(), self.reached)
         self._tasks.append(started)
         return started
+
+    def ready(self, outcome: Answer) -> Ready[Any]:
+        """An operation the log answered when it was called."""
+        return Ready(outcome, self)
+
+    def reached(self, error: BaseException) -> None:
+        """``error`` came out of an operation into the code awaiting it."""
+        if isinstance(error, Suspend):
+            self.suspending = True
+
+    def cancellation_fails_attempts(self) -> bool:
+        """Whether a cancellation now comes from user code (a failed attempt), not from
+        the invocation ending or suspending (the next invocation runs the work again)."""
+        return not (self.closing or self.suspending)
 
     def abandon(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
         """``tasks`` no longer matter to anyone: the invocation does not wait for them."""

@@ -13,17 +13,24 @@ cancelled or given a done callback like any task.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 class Started(asyncio.Future[T]):
-    """The outcome of ``work``, run by its first awaiter or else as a task."""
+    """The outcome of ``work``, run by its first awaiter or else as a task;
+    ``reached(error)`` hears of each error raised into an awaiter."""
 
-    def __init__(self, work: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        work: Coroutine[Any, Any, T],
+        loop: asyncio.AbstractEventLoop,
+        reached: Callable[[BaseException], None],
+    ) -> None:
         super().__init__(loop=loop)
+        self._reached = reached
         self._work: Coroutine[Any, Any, T] | None = work
         self._task: asyncio.Task[T] | None = None
         self._runner: asyncio.Task[Any] | None = None
@@ -53,7 +60,11 @@ class Started(asyncio.Future[T]):
     def __await__(self) -> Generator[Any, None, T]:
         work, self._work = self._work, None
         if work is None:  # running as a task, or run by another awaiter
-            return (yield from super().__await__())
+            try:
+                return (yield from super().__await__())
+            except BaseException as error:
+                self._reached(error)
+                raise
         self._runner = asyncio.current_task()
         try:
             result = yield from work.__await__()
@@ -63,6 +74,7 @@ class Started(asyncio.Future[T]):
         except BaseException as error:  # a failure or a control signal: the awaiter sees it raised
             self.set_exception(error)
             self.exception()  # retrieved: it reached the awaiter
+            self._reached(error)
             raise
         self.set_result(result)
         return result

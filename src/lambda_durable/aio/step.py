@@ -9,7 +9,7 @@ from typing import Any
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, before_body, conclude, perform, settled, uncancel
+from lambda_durable.aio.driver import Tasks, before_body, conclude, perform, settled, uncancel
 from lambda_durable.config import StepConfig, StepSemantics
 from lambda_durable.decisions.step import (
     FailAttempt,
@@ -48,12 +48,12 @@ def start_step(
     body's ``StepContext.logger`` writes through ``logger`` (its context's)."""
     taken = scope.take(OperationType.STEP, _STEP, name)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     state = scope.state
     slot = taken.unwrap()
     codec, semantics, plan = prepare_step(state, slot, config)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(_attempt(state, tasks, slot, plan, fn, config, codec, semantics, logger))
 
 
@@ -80,7 +80,7 @@ async def _attempt(
             started = hooks.function_started(slot, plan.number)
         outcome = opened(await settled(fn(step_context(state, slot, plan.number, logger))))
     except asyncio.CancelledError:
-        if tasks.closing:  # the invocation ends: the next one runs the attempt again
+        if not tasks.cancellation_fails_attempts():  # the next invocation runs the attempt again
             raise
         uncancel()
         outcome = Raised(StepCancelled(f"step {slot.name or slot.op_id} was cancelled while it ran"))

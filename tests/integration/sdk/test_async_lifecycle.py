@@ -171,3 +171,29 @@ def test_all_records_nothing_when_every_operation_succeeds() -> None:
     outcome = run_local(handler)
     assert outcome.result == "[1, 2]"
     assert [e.sub_type for e in outcome.events if e.event_type is EventType.STEP_SUCCEEDED] == ["Step", "Step"]
+
+
+def test_a_suspension_in_a_task_group_does_not_fail_the_step_of_a_cancelled_sibling() -> None:
+    ran: list[int] = []
+
+    async def slow(step: StepContext) -> int:
+        ran.append(step.attempt)
+        await asyncio.sleep(0.02)  # still running when the wait suspends the group
+        return 1
+
+    async def awaited(op: Any) -> Any:
+        return await op
+
+    @durable_handler
+    async def handler(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(awaited(ctx.wait(Duration.seconds(1))))
+            stepped = group.create_task(awaited(ctx.step(slow, name="slow", config=NO_RETRY)))
+        result: Result[int, DurableError] = stepped.result()
+        return result
+
+    outcome = run_local(handler)
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert outcome.result == "1"
+    assert ran == [1, 1]  # cut short by the group's cancellation, run again (not failed) next time
+    assert ("StepFailed", "slow") not in events(outcome)
