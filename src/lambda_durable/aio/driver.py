@@ -16,6 +16,7 @@ import contextvars
 import inspect
 import os
 import threading
+import weakref
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -170,10 +171,29 @@ async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
         return
     if send.wait:
         await off_loop(checkpointer.send, send.update)
-    elif checkpointer.fills_queue(send.update):
-        await off_loop(checkpointer.defer, send.update)
-    else:
-        checkpointer.defer(send.update)
+        return
+    while checkpointer.fills_queue(send.update):
+        making_room = _making_room.get(checkpointer)
+        if making_room is None or making_room.done():
+            making_room = asyncio.ensure_future(off_loop(checkpointer.defer, send.update))
+            making_room.add_done_callback(_retrieved)
+            _making_room[checkpointer] = making_room
+            await asyncio.shield(making_room)  # a cancelled caller leaves the call to the others
+            return
+        await asyncio.shield(making_room)  # one call makes room for every update that waits
+    checkpointer.defer(send.update)
+
+
+def _retrieved(call: asyncio.Future[None]) -> None:
+    """Its failure reached whoever waited; this only keeps asyncio from reporting it
+    as never retrieved when every waiter was cancelled."""
+    if not call.cancelled():
+        call.exception()
+
+
+_making_room: weakref.WeakKeyDictionary[Checkpointer, asyncio.Future[None]] = weakref.WeakKeyDictionary()
+"""Per checkpointer, the call in flight that empties its full queue: updates that find
+the queue full meanwhile wait for it, instead of each taking a checkpoint thread."""
 
 
 async def conclude(checkpointer: Checkpointer, verdict: Verdict) -> Result[Any, DurableError]:
