@@ -164,6 +164,17 @@ class Arrivals(Generic[T]):
         return await self._queue.get()
 
 
+def queued_at_once(checkpointer: Checkpointer, send: Send | None) -> Send | None:
+    """Queue ``send`` right here when that needs no await (nobody waits on it and the
+    queue has room): None, done; else ``send``, for ``perform``."""
+    if send is None:
+        return None
+    if send.wait or checkpointer.fills_queue(send.update):
+        return send
+    checkpointer.defer(send.update)
+    return None
+
+
 async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
     """Checkpoint ``send``: off the loop when its caller waits on the answer (or the queue is
     full and must be sent first), else queued."""
