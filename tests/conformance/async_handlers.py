@@ -53,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from handlers import FUNCTIONS as SYNC_FUNCTIONS  # noqa: E402 - the sibling file, found through the path set above
 from handlers import HANDLERS as SYNC_HANDLERS  # noqa: E402
+from plugin_handlers import PLUGIN_HANDLERS  # noqa: E402
 from handlers import (  # noqa: E402
     ECHO,
     FAILING,
@@ -1290,8 +1291,9 @@ async def map_operation_serdes(event: Any, ctx: AsyncDurableContext) -> IOResult
 HANDLERS: dict[str, Handler] = {
     requirement: globals()[handler.__name__]  # each twin has its sync handler's name
     for requirement, handler in SYNC_HANDLERS.items()
+    if requirement not in PLUGIN_HANDLERS
 }
-"""Handlers by requirement id, the same ids as ``handlers.py``."""
+"""Handlers by requirement id, the same ids as ``handlers.py`` but the plugin suite's."""
 
 FUNCTIONS: dict[str, Handler] = {name: globals()[target.__name__] for name, target in SYNC_FUNCTIONS.items()}
 """Invoke targets by function name (5-x), async too."""

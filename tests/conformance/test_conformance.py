@@ -25,8 +25,9 @@ ASYNC_HANDLERS_FILE = HERE / "async_handlers.py"
 SUITES = ("step", "wait", "child")
 OPERATION_SUITES = ("callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel", "plugin")
 """Run one subprocess per suite, so a failure points at the suite and its pass count."""
-ASYNC_SUITES = SUITES + OPERATION_SUITES
-"""The async twin (``async_handlers.py``) covers every suite the sync handlers cover."""
+ASYNC_SUITES = tuple(suite for suite in SUITES + OPERATION_SUITES if suite != "plugin")
+"""The async twin (``async_handlers.py``) covers every suite but plugin: the plugin hooks
+fire alike for both APIs, so the plugin suite's handlers are written once, for the sync API."""
 EXPECTED_COUNTS = {
     "step": 16,
     "wait": 4,
