@@ -34,7 +34,7 @@ from lambda_durable.config import (
     WaitStrategy,
     WaitStrategyFn,
 )
-from lambda_durable.aio import AsyncDurableContext
+from lambda_durable.aio import AsyncCallback, AsyncDurableContext
 from lambda_durable.context import DurableContext
 from lambda_durable.context_basics import OperationIdentifier
 from lambda_durable.errors import (
@@ -70,6 +70,7 @@ from lambda_durable.values import DurableValue
 from lambda_durable.wire import ErrorObject, ExecutionStatus, OperationStatus, OperationType
 
 __all__ = [
+    "AsyncCallback",
     "AsyncDurableContext",
     "Callback",
     "CallbackConfig",

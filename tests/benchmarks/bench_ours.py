@@ -9,15 +9,17 @@ is the service client the handler is given, so every call the SDK makes is seen.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from returns.result import Result, Success
+from returns.result import Failure, Result, Success
 
 from bench_workloads import Measurement, Workload, measured, ran, step_runs, worker_main
 from lambda_durable import (
+    AsyncDurableContext,
     BatchResult,
     DurableContext,
     DurableError,
@@ -29,6 +31,7 @@ from lambda_durable.local import LocalBackend
 from lambda_durable.wire import OperationType
 
 Body = Callable[[object, DurableContext], Result[int, DurableError]]
+AsyncBody = Callable[[object, AsyncDurableContext], Awaitable[Result[int, DurableError]]]
 
 
 def add_step(ctx: DurableContext, i: int) -> Callable[[int], Result[int, DurableError]]:
@@ -107,14 +110,65 @@ def body_for(w: Workload, replayed: list[float]) -> Body:
     return lambda event, ctx: ctx.wait(Duration.seconds(w.wait_seconds)).map(lambda _: 0)
 
 
+def async_body_for(w: Workload) -> AsyncBody:
+    """The async API's rows: sequential steps and the I/O map, ``async def`` throughout."""
+    n = w.n
+    if w.kind == "steps":
+
+        def add(total: int, i: int) -> Callable[[object], Awaitable[int]]:
+            async def body(_: object) -> int:
+                return ran(total + i)
+
+            return body
+
+        async def steps(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+            total = 0
+            for i in range(n):
+                stepped = await ctx.step(add(total, i))
+                if isinstance(stepped, Failure):
+                    return stepped
+                total = stepped.unwrap()
+            return Success(total)
+
+        return steps
+    if w.kind == "io-map":
+
+        async def fetch_double(ctx: AsyncDurableContext, item: int, index: int) -> Result[int, DurableError]:
+            async def fetch(_: object) -> int:
+                await asyncio.sleep(w.sleep_of(index))  # a call to another service
+                return ran(item * 2)
+
+            return await ctx.step(fetch)
+
+        config: MapConfig[int, Any] | None = MapConfig(max_concurrency=w.max_concurrency) if w.max_concurrency else None
+
+        async def io_map(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+            return (await ctx.map(list(range(n)), fetch_double, config=config)).bind(summed)
+
+        return io_map
+    raise ValueError(f"no async form of the {w.kind} workload")
+
+
 def run(w: Workload) -> Measurement:
     step_runs(reset=True)
     replayed: list[float] = []
-    body = body_for(w, replayed)
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]]
+    if w.asynchronous:
+        async_body = async_body_for(w)
 
-    @durable_handler
-    def handler(event: object, ctx: DurableContext) -> Result[int, DurableError]:
-        return body(event, ctx)
+        @durable_handler
+        async def async_handler(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+            return await async_body(event, ctx)
+
+        handler = async_handler
+    else:
+        body = body_for(w, replayed)
+
+        @durable_handler
+        def sync_handler(event: object, ctx: DurableContext) -> Result[int, DurableError]:
+            return body(event, ctx)
+
+        handler = sync_handler
 
     invocations: list[float] = []
     starts: list[float] = []

@@ -40,6 +40,10 @@ class Workload:
     sleep_ms: int = 0
     """I/O rows: how long each step body sleeps (an HTTP call, a query); in a race, the
     first branch sleeps ten times as long as the second, which wins."""
+    asynchronous: bool = False
+    """Ours through the async API (``async def`` handler, branches and step bodies, I/O
+    as ``await asyncio.sleep``); the official SDK has no async API and runs the same
+    shape with its sync one."""
 
     def sleep_of(self, index: int) -> float:
         """Seconds the step body of item or branch ``index`` sleeps."""
@@ -131,6 +135,14 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload("io-parallel-20", "I/O parallel of 20 branches, 100 ms each", "io-parallel", 20, "total", sleep_ms=100),
     Workload("race-50-500", "race of a 50 ms and a 500 ms branch", "race", 2, "total", sleep_ms=50),
+    Workload(
+        "async-steps-1000", "1 000 sequential async steps (per step; official: sync)", "steps", 1000, "per_step",
+        asynchronous=True,
+    ),
+    Workload(
+        "async-io-map-100", "async map of 100 items, 50 ms each (official: sync)", "io-map", 100, "total",
+        sleep_ms=50, asynchronous=True,
+    ),
 )
 
 BY_KEY = {w.key: w for w in WORKLOADS}

@@ -17,7 +17,7 @@ from typing import Any
 from returns.result import Failure, Result
 
 from lambda_durable.aio.child import run_in_slot, run_virtual
-from lambda_durable.aio.driver import Arrivals, Ready, Tasks, flush, perform, uncancel
+from lambda_durable.aio.driver import Arrivals, Tasks, flush, perform, uncancel
 from lambda_durable.batch import BatchResult
 from lambda_durable.decisions.batch import BatchPlanner
 from lambda_durable.decisions.context import RunBody, plan_context
@@ -53,11 +53,11 @@ def start_batch(
     """Take the container's id now; replay the batch at once or coordinate it as a task."""
     taken = take_container(scope, spec, count, name)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     container = Container(scope, taken.unwrap(), spec, make_context)
     plan = plan_context(container.slot, container.batch_codec, BatchFailed)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(_AsyncContainer(container, tasks).run(branches))
 
 
@@ -89,32 +89,33 @@ class _AsyncContainer:
         total = len(branches)
         planner = BatchPlanner(total, container.spec.max_concurrency or max(total, 1), container.spec.completion)
         arrivals: Arrivals[Report] = Arrivals()
-        running = 0
+        running: set[asyncio.Future[Report]] = set()
         progressed = False
         while planner.reason is None:
             for index in planner.admit():
-                arrivals.add(self._start(index, branches[index]))
-                running += 1
-            if running == 0:
+                running.add(arrivals.add(self._start(index, branches[index])))
+            if not running:
                 if not (progressed and planner.has_suspended()):
                     break
                 await flush(container.checkpointer)  # a finished branch may release a waiting one
                 progressed = False
                 for index in planner.resume():
-                    arrivals.add(self._start(index, branches[index]))
-                    running += 1
+                    running.add(arrivals.add(self._start(index, branches[index])))
                 continue
-            index, report = (await arrivals.next()).result()
-            running -= 1
+            arrived = await arrivals.next()
+            running.discard(arrived)
+            index, report = arrived.result()
             noted = note_report(planner, index, report)
             if isinstance(noted, Diverged):
+                self.tasks.abandon(running)
                 return Failure(noted.error)
             progressed = progressed or noted
         if planner.reason is None:
             raise Suspend()
+        self.tasks.abandon(running)  # a completion rule was met: the rest no longer count
         return container.complete(planner.result())  # a queued update: nothing to wait for
 
-    def _start(self, index: int, branch: Branch) -> asyncio.Task[Report]:
+    def _start(self, index: int, branch: Branch) -> asyncio.Future[Report]:
         return self.tasks.start(self._report(index, branch))
 
     async def _report(self, index: int, branch: Branch) -> Report:
@@ -122,7 +123,7 @@ class _AsyncContainer:
         try:
             outcome = await self._outcome(index, branch)
         except asyncio.CancelledError:
-            if self.tasks.closing:
+            if not self.tasks.cancellation_fails_attempts():
                 raise
             uncancel()
             return index, raised_report(index, asyncio.CancelledError(f"branch {index} was cancelled"))

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from attrs import field, frozen
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, perform
+from lambda_durable.aio.driver import Tasks, perform
 from lambda_durable.config import CallbackConfig, WaitForCallbackConfig
 from lambda_durable.decisions.callback import Decoder, callback_id, callback_start, decoder_for
 from lambda_durable.decisions.verdict import Send
@@ -59,11 +59,11 @@ def start_create(
     """Take the callback's id; ``(operation id, callback id)`` once its START is in the log."""
     taken = scope.take(OperationType.CALLBACK, OperationSubType.CALLBACK.value, name)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     slot = taken.unwrap()
     start = callback_start(slot, config.timeout if config else None, config.heartbeat_timeout if config else None)
     if start is None:
-        return Ready(_ids(scope.state, slot))
+        return tasks.ready(_ids(scope.state, slot))
     return tasks.start(_started(scope.state, slot, start))
 
 

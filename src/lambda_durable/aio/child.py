@@ -3,12 +3,13 @@ body that is awaited. The id is taken when the child is called."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, conclude, perform, settled
+from lambda_durable.aio.driver import Tasks, conclude, perform, settled
 from lambda_durable.config import ChildConfig
 from lambda_durable.decisions.context import Rebuild, RunBody, body_result, plan_context, read_back, settle_context
 from lambda_durable.decisions.verdict import Replayed
@@ -22,7 +23,8 @@ from lambda_durable.runtime.scope import Scope, Slot
 C = TypeVar("C")
 
 Body = Callable[[C], object]
-"""A context body: ``async def`` (or plain), returning a ``Result`` or a value."""
+"""A context body: an ``async def`` (or a function returning an awaitable) whose result is a
+``Result`` or a value."""
 
 
 def start_child(
@@ -36,11 +38,11 @@ def start_child(
     """Take the child's id now; replay it at once or run its body as a task."""
     slot = take_child(scope, name, config)
     if slot.diverged is not None:
-        return Ready(Failure(slot.diverged))
+        return tasks.ready(Failure(slot.diverged))
     codec = child_codec(scope, config)
     plan = plan_context(slot, codec, ChildContextFailed)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(run_in_slot(scope, slot, fn, codec, make_context))
 
 
@@ -84,9 +86,19 @@ def observed_body(
 
 
 async def call_body(fn: Body[C], ctx: C) -> Result[Any, DurableError]:
-    """Run a context body; a raised exception counts as the context's failure."""
+    """Run a context body; a raised exception counts as the context's failure, and so
+    does a body that is not async (a branch written for the sync API)."""
     try:
-        out = await settled(fn(ctx))
+        called = fn(ctx)
+        out = await settled(called) if inspect.isawaitable(called) else _plain(called)
     except Exception as exc:
         return Failure(ChildContextFailed(error_object_from_exception(exc)))
     return body_result(out)
+
+
+def _plain(value: object) -> object:
+    raise TypeError(
+        f"the branch or child context function returned a {type(value).__name__}, nothing to "
+        "await (a plain function?): the async API takes async def functions of an "
+        "AsyncDurableContext; a plain function of a DurableContext belongs to a sync handler"
+    )

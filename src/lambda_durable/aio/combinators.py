@@ -1,11 +1,13 @@
 """Combinators of the asynchronous API: ``all``, ``all_settled``, ``any`` and ``race`` over
 operations already started (each took its id when it was called).
 
-``all`` and ``all_settled`` record nothing: on replay every operation answers as it did.
-``any`` and ``race`` pick a winner by timing, which a replay cannot reproduce, so each
-takes an id of its own when called: a STEP (subtype ``Any`` / ``Race``) whose result is
-the winner's index, checkpointed when the winner is known. A replay reads the index and
-answers with that operation's result.
+``all_settled`` records nothing: it waits for every operation, and on replay each answers
+as it did. ``race``, ``any`` and ``all`` end at the first operation (in real time) whose
+result decides them: the first to finish, to succeed, to fail. A replay cannot reproduce
+timing, so each takes an id of its own when called: a STEP (subtype ``Race`` / ``Any`` /
+``All``) whose result is the deciding operation's index, checkpointed when it is known. A
+replay reads the index and answers with that operation's result. ``all`` records only
+when a failure decided it (every success is the same list on every replay).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from lambda_durable.aio.driver import Arrivals, Ready, Tasks, conclude, perform
+from lambda_durable.aio.driver import Arrivals, Tasks, conclude, perform
 from lambda_durable.batch import BatchItem, BatchItemStatus, BatchResult, CompletionReason
 from lambda_durable.decisions.step import FailAttempt, Returned, RunAttempt, settle_step
 from lambda_durable.decisions.verdict import Replayed, Verdict
@@ -63,6 +65,7 @@ async def watch(
         index = futures[future]
         results[index] = future.result()
         if decides(results[index]):
+            tasks.abandon(futures)  # the rest no longer decide anything: the invocation does not wait for them
             return Watched(results, index, suspended)
     return Watched(results, None, suspended)
 
@@ -79,14 +82,26 @@ async def _awaited(op: Operation[T]) -> Result[T, DurableError]:
     return await op
 
 
-async def all_of(tasks: Tasks, ops: Sequence[Operation[T]]) -> Result[list[T], DurableError]:
-    """Every result in order; the first failure to finish ends it as ``BatchFailed``."""
-    watched = await watch(tasks, ops, lambda result: isinstance(result, Failure))
-    if watched.decided is not None:
-        return Failure(BatchFailed(watched.results[watched.decided].failure().error))
+def start_all(scope: Scope, tasks: Tasks, ops: Sequence[Operation[T]]) -> Awaitable[Result[list[T], DurableError]]:
+    """``all``: every result in order, or the first failure to finish as ``BatchFailed``
+    (recorded, so a replay names the same failure)."""
+    if not ops:
+        return tasks.ready(Success([]))
+    return start_recorded(scope, tasks, "All", ops, _failed, _every_result, _batch_failure)
+
+
+def _failed(result: Result[Any, DurableError]) -> bool:
+    return isinstance(result, Failure)
+
+
+def _batch_failure(result: Result[Any, DurableError]) -> Result[Any, DurableError]:
+    return result.alt(lambda error: BatchFailed(error.error))
+
+
+def _every_result(watched: Watched) -> Result[Any, DurableError]:
     if watched.suspended:
         raise Suspend()
-    return Success([watched.results[index].unwrap() for index in range(len(ops))])
+    return Success([watched.results[index].unwrap() for index in sorted(watched.results)])
 
 
 async def all_settled_of(tasks: Tasks, ops: Sequence[Operation[T]]) -> Result[BatchResult[T], DurableError]:
@@ -106,34 +121,42 @@ def _item(index: int, result: Result[T, DurableError]) -> BatchItem[T]:
             return BatchItem(index, BatchItemStatus.FAILED, error=result.failure().error)
 
 
-def start_race(
+def start_recorded(
     scope: Scope,
     tasks: Tasks,
     sub_type: str,
-    ops: Sequence[Operation[T]],
+    ops: Sequence[Operation[Any]],
     decides: Callable[[Result[Any, DurableError]], bool],
     undecided: Callable[[Watched], Result[T, DurableError]],
+    decided: Callable[[Result[Any, DurableError]], Result[T, DurableError]] = lambda result: result,
 ) -> Awaitable[Result[T, DurableError]]:
-    """``any`` / ``race``: take the record's id now; on replay answer with the recorded
-    winner, else watch the operations and record the first that ``decides``."""
+    """``race`` / ``any`` / ``all``: take the record's id now; on replay answer with the
+    recorded operation, else watch the operations and record the first that ``decides``.
+    ``decided`` turns the deciding operation's result into the combinator's answer."""
     if not ops:
-        return Ready(Failure(InvalidArgument.of("InvalidArgument", f"{sub_type.lower()} needs at least one operation")))
+        return tasks.ready(Failure(InvalidArgument.of("InvalidArgument", f"{sub_type.lower()} needs at least one operation")))
     taken = scope.take(OperationType.STEP, sub_type, None)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     slot = taken.unwrap()
     codec, semantics, plan = prepare_step(scope.state, slot, None)
     if isinstance(plan, Replayed):
-        return tasks.start(_replayed_winner(ops, plan))
+        return tasks.start(_replayed_winner(tasks, ops, plan, decided))
     record = partial(settle_step, slot, config=None, codec=codec, semantics=semantics)
-    return tasks.start(_first(scope.state.checkpointer, tasks, plan, record, ops, decides, undecided))
+    return tasks.start(_first(scope.state.checkpointer, tasks, plan, record, ops, decides, undecided, decided))
 
 
-async def _replayed_winner(ops: Sequence[Operation[T]], plan: Replayed) -> Result[T, DurableError]:
+async def _replayed_winner(
+    tasks: Tasks,
+    ops: Sequence[Operation[Any]],
+    plan: Replayed,
+    decided: Callable[[Result[Any, DurableError]], Result[T, DurableError]],
+) -> Result[T, DurableError]:
     winner: Result[int, DurableError] = answer(plan.answer)
     match winner:
         case Success(index) if 0 <= index < len(ops):
-            return await ops[index]
+            tasks.abandon(op for position, op in enumerate(ops) if position != index and isinstance(op, asyncio.Future))
+            return decided(await ops[index])
         case Success(index):
             return Failure(InvalidArgument.of("InvalidArgument", f"recorded winner {index} is not among {len(ops)} operations"))
         case _:
@@ -145,9 +168,10 @@ async def _first(
     tasks: Tasks,
     plan: RunAttempt | FailAttempt,
     record: Callable[..., Verdict],
-    ops: Sequence[Operation[T]],
+    ops: Sequence[Operation[Any]],
     decides: Callable[[Result[Any, DurableError]], bool],
     undecided: Callable[[Watched], Result[T, DurableError]],
+    decided: Callable[[Result[Any, DurableError]], Result[T, DurableError]],
 ) -> Result[T, DurableError]:
     """Watch until one decides, then record its index as the step's result (its START
     and SUCCEED are queued: the winner is durable with the next checkpoint call)."""
@@ -158,7 +182,7 @@ async def _first(
     if isinstance(plan, RunAttempt):
         await perform(checkpointer, plan.start)
     recorded = await conclude(checkpointer, record(Returned(winner), plan.number))
-    return recorded.bind(lambda _: watched.results[winner])
+    return recorded.bind(lambda _: decided(watched.results[winner]))
 
 
 def no_winner(first_success: Callable[[BatchResult[Any]], Result[T, DurableError]]) -> Callable[[Watched], Result[T, DurableError]]:

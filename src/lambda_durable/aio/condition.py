@@ -8,7 +8,7 @@ from typing import Any
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, before_body, conclude, perform, settled
+from lambda_durable.aio.driver import Tasks, before_body, conclude, perform, settled
 from lambda_durable.config import WaitForConditionConfig
 from lambda_durable.decisions.condition import Checked, RunCheck, checked_decision, plan_condition, settle_check
 from lambda_durable.decisions.step import Raised, StepContext
@@ -34,12 +34,12 @@ def start_wait_for_condition(
     """Take the poll's id now; replay its outcome at once or run the next check as a task."""
     taken = scope.take(OperationType.STEP, OperationSubType.WAIT_FOR_CONDITION.value, name)
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     slot = taken.unwrap()
     codec: Codec[Any] = Codec(config.serdes) if config.serdes else scope.state.default_codec
     plan = plan_condition(slot, codec, config.initial_state)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(_check(scope, slot, check, config, codec, plan, logger))
 
 

@@ -15,9 +15,9 @@ from returns.result import Result
 from lambda_durable.aio.batch import start_batch
 from lambda_durable.aio.callback import AsyncCallback, start_create_callback
 from lambda_durable.aio.child import start_child
-from lambda_durable.aio.combinators import all_of, all_settled_of, no_winner, start_race, unsettled
+from lambda_durable.aio.combinators import all_settled_of, no_winner, start_all, start_recorded, unsettled
 from lambda_durable.aio.condition import start_wait_for_condition
-from lambda_durable.aio.driver import Tasks
+from lambda_durable.aio.driver import Tasks, off_loop
 from lambda_durable.aio.invoke import start_invoke
 from lambda_durable.aio.step import start_step
 from lambda_durable.aio.wait import start_wait
@@ -187,7 +187,7 @@ class AsyncDurableContext(ContextBasics):
     def cancel_wait(self, operation_id: str) -> Op[None]:
         """Cancel a ``wait`` of this execution that has not fired yet (see
         ``DurableContext.cancel_wait``); the checkpoint call runs off the loop."""
-        return self._tasks.start(asyncio.to_thread(run_cancel_wait, self._scope, operation_id))
+        return self._tasks.start(off_loop(run_cancel_wait, self._scope, operation_id))
 
     # --- child contexts -------------------------------------------------------
 
@@ -370,8 +370,9 @@ class AsyncDurableContext(ContextBasics):
 
     def all(self, operations: Sequence[Op[T]]) -> Op[list[T]]:
         """Every result, in order; the first failure to finish ends it as ``BatchFailed``
-        (like ``Promise.all``). Records nothing: each operation replays itself."""
-        return self._tasks.start(all_of(self._tasks, list(operations)))
+        (like ``Promise.all``). That failure is recorded (a STEP, subtype ``All``), so
+        every replay names the same one."""
+        return start_all(self._scope, self._tasks, list(operations))
 
     def all_settled(self, operations: Sequence[Op[T]]) -> Op[BatchResult[T]]:
         """Every operation's outcome once all have one (like ``Promise.allSettled``)."""
@@ -380,12 +381,12 @@ class AsyncDurableContext(ContextBasics):
     def any(self, operations: Sequence[Op[T]]) -> Op[T]:
         """The first operation to succeed (like ``Promise.any``); ``BatchFailed`` when all
         fail. The winner is recorded (a STEP, subtype ``Any``): replays return the same."""
-        return start_race(self._scope, self._tasks, "Any", list(operations), is_successful, no_winner(first_success))
+        return start_recorded(self._scope, self._tasks, "Any", list(operations), is_successful, no_winner(first_success))
 
     def race(self, operations: Sequence[Op[T]]) -> Op[T]:
         """The first operation to finish, success or failure (like ``Promise.race``);
         recorded (a STEP, subtype ``Race``) so every replay returns the same one."""
-        return start_race(self._scope, self._tasks, "Race", list(operations), _finished, unsettled)
+        return start_recorded(self._scope, self._tasks, "Race", list(operations), _finished, unsettled)
 
     # --- internals ------------------------------------------------------------
 

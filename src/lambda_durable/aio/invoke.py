@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks
+from lambda_durable.aio.driver import Tasks, off_loop
 from lambda_durable.config import InvokeConfig
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
@@ -31,16 +30,16 @@ def start_invoke(
 ) -> Awaitable[Result[R, DurableError]]:
     claimed = claim_invoke(scope, function_name, payload, name, config)
     if isinstance(claimed, Failure):
-        return Ready(claimed)
+        return tasks.ready(claimed)
     claim = claimed.unwrap()
     state = scope.state
     if not claim.starts:
-        return Ready(invoke_outcome(state, claim, function_name, result_type, config))
+        return tasks.ready(invoke_outcome(state, claim, function_name, result_type, config))
     return tasks.start(_started(state, claim, function_name, result_type, config))
 
 
 async def _started(
     state: ExecutionState, claim: Claim, function_name: str, result_type: type[R], config: InvokeConfig[Any, Any] | None
 ) -> Result[R, DurableError]:
-    await asyncio.to_thread(checkpoint_starts, state.checkpointer, claim)
+    await off_loop(checkpoint_starts, state.checkpointer, claim)
     return answer(invoke_outcome(state, claim, function_name, result_type, config))

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lambda_durable.aio.context import AsyncDurableContext
-from lambda_durable.aio.driver import Tasks, settled
+from lambda_durable.aio.driver import EXECUTION_SIGNALS, Tasks, settled
 from lambda_durable.runtime.scope import Scope
-from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded, FailExecution, Suspend
+from lambda_durable.runtime.signals import Suspend
 from lambda_durable.runtime.state import ExecutionState
 
 AsyncHandlerFn = Callable[[Any, AsyncDurableContext], Any]
@@ -37,14 +37,30 @@ async def _main(fn: AsyncHandlerFn, user_input: object, state: ExecutionState) -
     tasks = Tasks()
     ctx = AsyncDurableContext(Scope(state, prefix=None, parent_id=None), tasks)
     try:
-        return await settled(fn(user_input, ctx))
-    except BaseExceptionGroup as group:  # a TaskGroup or gather(...) wrapped a signal
-        raise signal_in(group) from None
+        outcome = await _handled(fn, user_input, ctx)
+    except Suspend:
+        await _drained(tasks)
+        raise
+    else:
+        await _drained(tasks)
+        return outcome
     finally:
         await tasks.close()
 
 
-_EXECUTION_SIGNALS = (FailExecution, ExecutionEnded, AbortInvocation)
+async def _handled(fn: AsyncHandlerFn, user_input: object, ctx: AsyncDurableContext) -> object:
+    try:
+        return await settled(fn(user_input, ctx))
+    except BaseExceptionGroup as group:  # a TaskGroup or gather(...) wrapped a signal
+        raise signal_in(group) from None
+
+
+async def _drained(tasks: Tasks) -> None:
+    """Let the operations still running reach their end or their next durable pause
+    before the invocation ends; a signal of the whole execution one raised wins."""
+    signal = await tasks.drain()
+    if signal is not None:
+        raise signal
 
 
 def signal_in(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -52,7 +68,7 @@ def signal_in(group: BaseExceptionGroup[BaseException]) -> BaseException:
     it holds; else suspension when every error in it is a suspension (or a cancellation
     it caused); else the group itself, a failure of the handler."""
     leaves = list(_leaves(group))
-    for kind in _EXECUTION_SIGNALS:
+    for kind in EXECUTION_SIGNALS:
         for leaf in leaves:
             if isinstance(leaf, kind):
                 return leaf

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, before_body, conclude, perform, settled, uncancel
+from lambda_durable.aio.driver import Tasks, before_body, conclude, perform, queued_at_once, settled, uncancel
 from lambda_durable.config import StepConfig, StepSemantics
 from lambda_durable.decisions.step import (
+    PLAIN,
     FailAttempt,
     Raised,
     RunAttempt,
@@ -19,9 +21,11 @@ from lambda_durable.decisions.step import (
     failed_attempt,
     opened,
     settle_step,
+    settle_value,
 )
 from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import DurableError
+from lambda_durable.operations.driver import answer
 from lambda_durable.operations.step import prepare_step, step_context
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.logger import Logger
@@ -44,16 +48,15 @@ class StepCancelled(Exception):
 def start_step(
     scope: Scope, tasks: Tasks, fn: AsyncStepFn, name: str | None, config: StepConfig[Any] | None, logger: Logger
 ) -> Awaitable[Result[Any, DurableError]]:
-    """Take the step's id now; replay it at once or start its attempt as a task. The
-    body's ``StepContext.logger`` writes through ``logger`` (its context's)."""
-    taken = scope.take(OperationType.STEP, _STEP, name)
-    if isinstance(taken, Failure):
-        return Ready(taken)
+    """Take the step's id now; replay it at once or start its attempt. The body's
+    ``StepContext.logger`` writes through ``logger`` (its context's)."""
+    slot = scope.claim(OperationType.STEP, _STEP, name)
+    if slot.diverged is not None:
+        return tasks.ready(Failure(slot.diverged))
     state = scope.state
-    slot = taken.unwrap()
     codec, semantics, plan = prepare_step(state, slot, config)
     if isinstance(plan, Replayed):
-        return Ready(plan.answer)
+        return tasks.ready(plan.answer)
     return tasks.start(_attempt(state, tasks, slot, plan, fn, config, codec, semantics, logger))
 
 
@@ -68,25 +71,42 @@ async def _attempt(
     semantics: StepSemantics,
     logger: Logger,
 ) -> Result[Any, DurableError]:
+    """One attempt. Every step passes here, so what needs no await (an update queued at
+    once, no call due before the body, a plain value) is done without one."""
     checkpointer = state.checkpointer
     if isinstance(plan, FailAttempt):
         return await conclude(checkpointer, failed_attempt(slot, plan.error, plan.number, config))
     hooks = state.hooks
     started = None
+    value: object = None
+    error: Exception | None = None
     try:
-        await perform(checkpointer, plan.start)
-        await before_body(checkpointer)
+        if queued_at_once(checkpointer, plan.start) is not None:
+            await perform(checkpointer, plan.start)
+        if checkpointer.due_before_user_code():
+            await before_body(checkpointer)
         if hooks is not None:
             started = hooks.function_started(slot, plan.number)
-        outcome = opened(await settled(fn(step_context(state, slot, plan.number, logger))))
+        value = fn(step_context(state, slot, plan.number, logger))
+        if inspect.isawaitable(value):
+            value = await settled(value)
     except asyncio.CancelledError:
-        if tasks.closing:  # the invocation ends: the next one runs the attempt again
+        if not tasks.cancellation_fails_attempts():  # the next invocation runs the attempt again
             raise
         uncancel()
-        outcome = Raised(StepCancelled(f"step {slot.name or slot.op_id} was cancelled while it ran"))
+        error = StepCancelled(f"step {slot.name or slot.op_id} was cancelled while it ran")
     except Exception as exc:  # a body may raise anything: a failed attempt
-        outcome = Raised(exc)
+        error = exc
+    if error is not None:
+        verdict, failed = failed_attempt(slot, error, plan.number, config), error
+    elif type(value) in PLAIN:  # no container to open: the common case
+        verdict, failed = settle_value(slot, value, codec, semantics), None
+    else:
+        outcome = opened(value)
+        verdict = settle_step(slot, outcome, plan.number, config, codec, semantics)
+        failed = outcome.error if isinstance(outcome, Raised) else None
     if hooks is not None and started is not None:
-        hooks.function_ended(started, outcome.error if isinstance(outcome, Raised) else None)
-    return await conclude(checkpointer, settle_step(slot, outcome, plan.number, config, codec, semantics))
-
+        hooks.function_ended(started, failed)
+    if queued_at_once(checkpointer, verdict.send) is None:
+        return answer(verdict.answer)
+    return await conclude(checkpointer, verdict)

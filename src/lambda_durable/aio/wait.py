@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 
 from returns.result import Failure, Result
 
-from lambda_durable.aio.driver import Ready, Tasks, perform
+from lambda_durable.aio.driver import Tasks, perform
 from lambda_durable.config import Duration
 from lambda_durable.decisions.verdict import Send
 from lambda_durable.decisions.wait import checked_seconds, wait_answer, wait_start
@@ -26,10 +26,10 @@ def start_wait(scope: Scope, tasks: Tasks, duration: Duration, name: str | None)
         )
     )
     if isinstance(taken, Failure):
-        return Ready(taken)
+        return tasks.ready(taken)
     slot, start = taken.unwrap()
     if start is None:
-        return Ready(wait_answer(scope.state.operation(slot.op_id)))
+        return tasks.ready(wait_answer(scope.state.operation(slot.op_id)))
     return tasks.start(_started(scope.state, slot.op_id, start))
 
 

@@ -15,9 +15,12 @@ from returns.result import Result, Success
 
 from lambda_durable import (
     AsyncDurableContext,
+    BatchResult,
+    CompletionConfig,
     DurableContext,
     DurableError,
     Duration,
+    MapConfig,
     RetryStrategy,
     StepConfig,
     StepContext,
@@ -130,17 +133,18 @@ def test_wait_for_condition_polls_with_an_async_check() -> None:
 
 
 def test_a_cancelled_step_is_a_failed_attempt_with_a_clear_error() -> None:
-    never = asyncio.Event()
+    began, never = asyncio.Event(), asyncio.Event()
 
     async def hangs(_: StepContext) -> int:
+        began.set()
         await never.wait()
         return 1
 
     @durable_handler
     async def handler(event: object, ctx: AsyncDurableContext) -> str:
         op = ctx.step(hangs, name="hangs", config=StepConfig[int](retry_strategy=RetryStrategy.none()))
-        assert isinstance(op, asyncio.Task)
-        await asyncio.sleep(0)
+        assert isinstance(op, asyncio.Future)  # cancellable like a task
+        await began.wait()
         op.cancel()
         result = await op
         return result.failure().error.error_message or ""
@@ -148,6 +152,31 @@ def test_a_cancelled_step_is_a_failed_attempt_with_a_clear_error() -> None:
     outcome = run_local(handler)
     assert outcome.status is ExecutionStatus.SUCCEEDED
     assert outcome.result == '"step hangs was cancelled while it ran"'
+
+
+def test_a_timeout_around_an_awaited_step_fails_its_attempt_and_the_retry_runs_it_again() -> None:
+    attempts: list[int] = []
+
+    async def slow_first(step: StepContext) -> int:
+        attempts.append(step.attempt)
+        if step.attempt == 1:
+            await asyncio.Event().wait()  # hangs until the timeout cancels it
+        return step.attempt
+
+    retry = StepConfig[int](retry_strategy=RetryStrategy(max_attempts=2, initial_delay=Duration.seconds(1)))
+
+    @durable_handler
+    async def handler(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
+        async with asyncio.timeout(0.05):
+            return await ctx.step(slow_first, name="slow", config=retry)
+
+    outcome = run_local(handler)
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert outcome.result == "2"
+    assert attempts == [1, 2]
+    failed = [e for e in outcome.events if e.event_type is EventType.STEP_FAILED]
+    assert len(failed) == 1  # the cancelled attempt, then retried
+    assert "step slow was cancelled while it ran" in str(failed[0])
 
 
 def test_an_exception_inside_a_task_group_fails_only_its_operation() -> None:
@@ -182,21 +211,6 @@ def test_a_blocking_plain_step_body_still_completes() -> None:
     assert run_local(handler).result == "[1, 2]"
 
 
-def test_a_step_that_is_never_awaited_leaves_no_pending_task() -> None:
-    @durable_handler
-    async def handler(event: object, ctx: AsyncDurableContext) -> Result[int, DurableError]:
-        ctx.step(_forever)
-        return Success(1)
-
-    outcome = run_local(handler)
-    assert outcome.result == "1"
-
-
-async def _forever(_: StepContext) -> int:
-    await asyncio.Event().wait()
-    return 0
-
-
 def test_an_async_body_given_to_the_sync_api_fails_with_a_clear_error() -> None:
     async def body(_: StepContext) -> int:
         return 1
@@ -219,3 +233,25 @@ def test_an_async_body_given_to_the_sync_api_fails_with_a_clear_error() -> None:
     assert outcome.status is ExecutionStatus.SUCCEEDED
     messages = outcome.result or ""
     assert messages.count("write the handler as async def") == 2
+
+
+def test_a_plain_branch_given_to_the_async_api_fails_with_a_clear_error() -> None:
+    def branch(c: DurableContext) -> Result[int, DurableError]:
+        return Success(1)
+
+    def item(c: DurableContext, value: int, index: int) -> Result[int, DurableError]:
+        return Success(value)
+
+    @durable_handler
+    async def handler(event: object, ctx: AsyncDurableContext) -> list[str]:
+        child: Any = ctx.run_in_child_context  # mypy refuses both calls; the runtime mirrors it
+        mapped: Any = ctx.map
+        one: Result[int, DurableError] = await child(branch)
+        every = MapConfig[int, Any](completion=CompletionConfig.all_completed())
+        batch: Result[BatchResult[int], DurableError] = await mapped([1], item, config=every)
+        failed = batch.unwrap().failures()[0].error
+        return [one.failure().error.error_message or "", (failed.error_message if failed else None) or ""]
+
+    outcome = run_local(handler)
+    assert outcome.status is ExecutionStatus.SUCCEEDED
+    assert (outcome.result or "").count("a plain function of a DurableContext belongs to a sync handler") == 2

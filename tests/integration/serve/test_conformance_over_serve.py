@@ -1,9 +1,12 @@
 """The conformance requirements, end to end through ``lambda-durable serve`` and boto3.
 
-The same requirement files, handlers (``tests/conformance/handlers.py``) and runner as
-``tests/conformance/test_conformance.py``, but each requirement runs on a fresh
-``DurableServer`` with ``serve``'s default options (durable handlers in warm worker
-processes, so the crash requirements 1-17 and 3-12 need no special treatment) through
+The same requirement files, handlers (``tests/conformance/handlers.py`` and its async twin
+``async_handlers.py``) and runner as ``tests/conformance/test_conformance.py``, but each
+requirement runs on a fresh ``DurableServer`` with ``serve``'s default options (durable
+handlers in warm worker processes, so the crash requirements 1-17 and 3-12 need no
+special treatment); the async twin also runs with handlers in the server's process
+(``serve --in-process``; a crashing handler then runs isolated in a child process that
+checkpoints over HTTP). Each goes through
 ``ServeBackend`` (see ``serve_conformance``): started with
 ``Invoke``, read with ``GetDurableExecution``/``GetDurableExecutionHistory``, answered
 with the ``SendDurableExecutionCallback*`` APIs, every response checked against
@@ -30,6 +33,7 @@ import random
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from returns.pipeline import is_successful
@@ -44,12 +48,16 @@ from lambda_durable.local.invoke.pool import WorkerPool
 
 REPO = Path(__file__).resolve().parents[3]
 HANDLERS_FILE = REPO / "tests" / "conformance" / "handlers.py"
+ASYNC_HANDLERS_FILE = REPO / "tests" / "conformance" / "async_handlers.py"
 ENV_VAR = "LAMBDA_DURABLE_CONFORMANCE"
 SUITES = (
     "step", "wait", "child", "callback", "invoke", "wait_for_condition", "wait_for_callback", "map", "parallel",
     "plugin",
 )
 """The suites ``tests/conformance/test_conformance.py`` runs in process."""
+ASYNC_SUITES = tuple(suite for suite in SUITES if suite != "plugin")
+"""The suites the async twin covers: the plugin hooks fire alike for both APIs, so the
+plugin suite's handlers are written once, for the sync API."""
 WORKERS = 24
 """Requirements in flight at once: most of a run is real-time callback timeouts and
 action delays, so they overlap well even on two cores."""
@@ -84,40 +92,58 @@ def _requirements_root() -> Path | None:
     return root if root.is_dir() else None
 
 
-def _load() -> list[Loaded]:
+def _load(suites: tuple[str, ...]) -> list[Loaded]:
     root = _requirements_root()
     if root is None or not root.is_dir():
         return []
-    return load_requirements([root / suite for suite in SUITES if (root / suite).is_dir()])
+    return load_requirements([root / suite for suite in suites if (root / suite).is_dir()])
 
 
-LOADED = _load()
-PARAMS = [
-    pytest.param(loaded_id(item), id=f"{loaded_id(item)}-real-time" if _real_time(item) else loaded_id(item))
-    for item in LOADED
-]
+def _params(loaded: list[Loaded]) -> list[Any]:
+    return [
+        pytest.param(loaded_id(item), id=f"{loaded_id(item)}-real-time" if _real_time(item) else loaded_id(item))
+        for item in loaded
+    ]
 
 
-@pytest.fixture(scope="module")
-def verdicts() -> Iterator[dict[str, Verdict]]:
-    loaded = load_handler_file(HANDLERS_FILE)
+LOADED = _load(SUITES)
+PARAMS = _params(LOADED)
+ASYNC_LOADED = _load(ASYNC_SUITES)
+ASYNC_PARAMS = _params(ASYNC_LOADED)
+
+
+def _verdicts(handlers: Path, in_workers: bool, requirements: list[Loaded]) -> Iterator[dict[str, Verdict]]:
+    """Every requirement's verdict for ``handlers``, durable handlers in a pool of warm
+    workers or (``in_workers`` False) in the server's process."""
+    loaded = load_handler_file(handlers)
     assert is_successful(loaded), loaded.failure()
     handler_file = loaded.unwrap()
     rng = random.Random(20261201)
     pool = WorkerPool(POOL_WORKERS)
-    skipping = Runner(handler_file, backend_factory=lambda: ServeBackend(pool=pool, handler_file=handler_file), rng=rng)
+    used = pool if in_workers else None
+    skipping = Runner(handler_file, backend_factory=lambda: ServeBackend(pool=used, handler_file=handler_file), rng=rng)
     real_time = Runner(
-        handler_file, backend_factory=lambda: ServeBackend(real_time=True, pool=pool, handler_file=handler_file), rng=rng
+        handler_file, backend_factory=lambda: ServeBackend(real_time=True, pool=used, handler_file=handler_file), rng=rng
     )
 
     def verdict(item: Loaded) -> Verdict:
         return (real_time if _real_time(item) else skipping).verdict(item)
 
-    wanted = list(LOADED)
+    wanted = list(requirements)
     # the slow (real-time) ones first, so they overlap with everything else
     wanted.sort(key=lambda item: not _real_time(item))
     with pool, ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="conformance-over-serve") as threads:
         yield {v.requirement_id: v for v in threads.map(verdict, wanted)}
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> Iterator[dict[str, Verdict]]:
+    yield from _verdicts(HANDLERS_FILE, in_workers=True, requirements=LOADED)
+
+
+@pytest.fixture(scope="module", params=["workers", "in-process"])
+def async_verdicts(request: pytest.FixtureRequest) -> Iterator[dict[str, Verdict]]:
+    yield from _verdicts(ASYNC_HANDLERS_FILE, in_workers=request.param == "workers", requirements=ASYNC_LOADED)
 
 
 def test_requirements_are_available() -> None:
@@ -133,4 +159,10 @@ def test_requirements_are_available() -> None:
 @pytest.mark.parametrize("requirement_id", PARAMS)
 def test_requirement_passes_over_serve(requirement_id: str, verdicts: dict[str, Verdict]) -> None:
     verdict = verdicts[requirement_id]
+    assert verdict.kind is VerdictKind.PASS, verdict.line()
+
+
+@pytest.mark.parametrize("requirement_id", ASYNC_PARAMS)
+def test_the_async_twin_passes_over_serve(requirement_id: str, async_verdicts: dict[str, Verdict]) -> None:
+    verdict = async_verdicts[requirement_id]
     assert verdict.kind is VerdictKind.PASS, verdict.line()
