@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result
 
 from lambda_durable.aio.child import run_in_slot, run_virtual
@@ -52,7 +53,7 @@ def start_batch(
 ) -> Awaitable[Result[BatchResult[Any], DurableError]]:
     """Take the container's id now; replay the batch at once or coordinate it as a task."""
     taken = take_container(scope, spec, count, name)
-    if isinstance(taken, Failure):
+    if not is_successful(taken):
         return tasks.ready(taken)
     container = Container(scope, taken.unwrap(), spec, make_context)
     plan = plan_context(container.slot, container.batch_codec, BatchFailed)
@@ -75,8 +76,8 @@ class _AsyncContainer:
             await perform(container.checkpointer, plan.start)
         summary = None if isinstance(plan, RunBody) else container.summary()
         made = container.branches(make_branches)
-        if isinstance(made, Failure):
-            return made
+        if not is_successful(made):
+            return Failure(made.failure())
         branches = made.unwrap()
         if summary is None:
             return await self._coordinate(branches)
@@ -137,7 +138,7 @@ class _AsyncContainer:
         if container.spec.flat:
             return await run_virtual(inner.virtual_child(index), branch.body, container.item_codec, container.make_context)
         taken = inner.take_branch(index, OperationType.CONTEXT, container.spec.branch_sub_type, branch.name)
-        if isinstance(taken, Failure):
+        if not is_successful(taken):
             return taken
         return await run_in_slot(inner, taken.unwrap(), branch.body, container.item_codec, container.make_context)
 

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
-from returns.result import Failure, Result
+from returns.pipeline import is_successful
+from returns.result import Result
 
 from lambda_durable.aio.driver import Tasks, perform
 from lambda_durable.config import CallbackConfig, WaitForCallbackConfig
@@ -58,7 +59,7 @@ def start_create(
 ) -> Awaitable[Result[tuple[str, str], DurableError]]:
     """Take the callback's id; ``(operation id, callback id)`` once its START is in the log."""
     taken = scope.take(OperationType.CALLBACK, OperationSubType.CALLBACK.value, name)
-    if isinstance(taken, Failure):
+    if not is_successful(taken):
         return tasks.ready(taken)
     slot = taken.unwrap()
     start = callback_start(slot, config.timeout if config else None, config.heartbeat_timeout if config else None)

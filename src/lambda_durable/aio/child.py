@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result
 
 from lambda_durable.aio.driver import Tasks, conclude, perform, settled
@@ -79,7 +80,7 @@ def observed_body(
     async def body(fn: Body[Any], ctx: Any) -> Result[Any, DurableError]:
         started = hooks.context_started(slot, rebuilding=isinstance(plan, Rebuild))
         outcome = await call_body(fn, ctx)
-        hooks.function_ended(started, outcome.failure().error if isinstance(outcome, Failure) else None)
+        hooks.function_ended(started, outcome.failure().error if not is_successful(outcome) else None)
         return outcome
 
     return body

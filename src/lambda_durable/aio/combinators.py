@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from lambda_durable.aio.driver import Arrivals, Tasks, conclude, perform
@@ -91,7 +92,7 @@ def start_all(scope: Scope, tasks: Tasks, ops: Sequence[Operation[T]]) -> Awaita
 
 
 def _failed(result: Result[Any, DurableError]) -> bool:
-    return isinstance(result, Failure)
+    return not is_successful(result)
 
 
 def _batch_failure(result: Result[Any, DurableError]) -> Result[Any, DurableError]:
@@ -136,7 +137,7 @@ def start_recorded(
     if not ops:
         return tasks.ready(Failure(InvalidArgument.of("InvalidArgument", f"{sub_type.lower()} needs at least one operation")))
     taken = scope.take(OperationType.STEP, sub_type, None)
-    if isinstance(taken, Failure):
+    if not is_successful(taken):
         return tasks.ready(taken)
     slot = taken.unwrap()
     codec, semantics, plan = prepare_step(scope.state, slot, None)

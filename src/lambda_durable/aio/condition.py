@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from returns.result import Failure, Result
+from returns.pipeline import is_successful
+from returns.result import Result
 
 from lambda_durable.aio.driver import Tasks, before_body, conclude, perform, settled
 from lambda_durable.config import WaitForConditionConfig
@@ -33,7 +34,7 @@ def start_wait_for_condition(
 ) -> Awaitable[Result[Any, DurableError]]:
     """Take the poll's id now; replay its outcome at once or run the next check as a task."""
     taken = scope.take(OperationType.STEP, OperationSubType.WAIT_FOR_CONDITION.value, name)
-    if isinstance(taken, Failure):
+    if not is_successful(taken):
         return tasks.ready(taken)
     slot = taken.unwrap()
     codec: Codec[Any] = Codec(config.serdes) if config.serdes else scope.state.default_codec
@@ -54,7 +55,7 @@ async def _check(
 ) -> Result[Any, DurableError]:
     checkpointer = scope.state.checkpointer
     await perform(checkpointer, plan.start)
-    if isinstance(plan.state, Failure):
+    if not is_successful(plan.state):
         return plan.state
     await before_body(checkpointer)
     hooks = scope.state.hooks

@@ -4,7 +4,6 @@ lives in the asynchronous drivers of this package, over the shared decisions."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from returns.result import Failure, Result
+from returns.pipeline import is_successful
+from returns.result import Result
 
 from lambda_durable.aio.driver import Tasks, off_loop
 from lambda_durable.config import InvokeConfig
@@ -29,7 +30,7 @@ def start_invoke(
     config: InvokeConfig[Any, Any] | None,
 ) -> Awaitable[Result[R, DurableError]]:
     claimed = claim_invoke(scope, function_name, payload, name, config)
-    if isinstance(claimed, Failure):
+    if not is_successful(claimed):
         return tasks.ready(claimed)
     claim = claimed.unwrap()
     state = scope.state

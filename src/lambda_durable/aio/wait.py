@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from returns.result import Failure, Result
+from returns.pipeline import is_successful
+from returns.result import Result
 
 from lambda_durable.aio.driver import Tasks, perform
 from lambda_durable.config import Duration
@@ -25,7 +26,7 @@ def start_wait(scope: Scope, tasks: Tasks, duration: Duration, name: str | None)
             lambda slot: (slot, wait_start(slot, seconds))
         )
     )
-    if isinstance(taken, Failure):
+    if not is_successful(taken):
         return tasks.ready(taken)
     slot, start = taken.unwrap()
     if start is None:

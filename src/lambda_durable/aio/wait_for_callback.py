@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result
 
 from lambda_durable.aio.callback import start_create
@@ -71,7 +72,7 @@ async def _body(
     async def submit(step_ctx: StepContext, callback_id: str) -> object:
         return discard(await settled(submitter(callback_id, step_ctx)))
 
-    if isinstance(created, Failure):
+    if not is_successful(created):
         return Failure(created.failure())
     op_id, callback_id = created.unwrap()
     submitted = await start_step(scope, tasks, lambda step_ctx: submit(step_ctx, callback_id), submit_name, submitter_config(config), logger)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from returns.pipeline import is_successful
 from returns.result import Failure, Result
 
 from lambda_durable.config import ChildConfig
@@ -100,7 +101,7 @@ def observed_body(hooks: Hooks, slot: Slot, plan: RunBody | Rebuild) -> BodyCall
     def body(fn: Callable[[Any], object], ctx: Any) -> Result[Any, DurableError]:
         started = hooks.context_started(slot, rebuilding=isinstance(plan, Rebuild))
         outcome = call_body(fn, ctx)
-        hooks.function_ended(started, outcome.failure().error if isinstance(outcome, Failure) else None)
+        hooks.function_ended(started, outcome.failure().error if not is_successful(outcome) else None)
         return outcome
 
     return body
