@@ -25,22 +25,9 @@ from typing import Any, TextIO
 from attrs import define, frozen
 
 from lambda_durable.local.api import LocalBackend
-from lambda_durable.local.cli.timeline import duration
+from lambda_durable.local.cli.timeline import KINDS, duration
 from lambda_durable.wire import ErrorObject, Event, EventType
 
-_KINDS = {
-    "Step": "step",
-    "Wait": "wait",
-    "Callback": "callback",
-    "RunInChildContext": "child",
-    "Map": "map",
-    "MapIteration": "item",
-    "Parallel": "parallel",
-    "ParallelBranch": "branch",
-    "WaitForCallback": "wait-for-callback",
-    "WaitForCondition": "condition",
-    "ChainedInvoke": "invoke",
-}
 _PREFIXES = (("ChainedInvoke", "invoke"), ("Callback", "callback"), ("Context", "child"), ("Step", "step"), ("Wait", "wait"))
 _BATCHES = frozenset({"Map", "Parallel"})
 _GREEN, _RED, _YELLOW, _DIM, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
@@ -201,7 +188,7 @@ class Progress:
             return op
         parent = self._ops.get((arn, event.parent_id)) if event.parent_id is not None else None
         sub_type = event.sub_type or ""
-        kind = _KINDS.get(sub_type) or next((k for p, k in _PREFIXES if event.event_type.value.startswith(p)), "operation")
+        kind = KINDS.get(sub_type) or next((k for p, k in _PREFIXES if event.event_type.value.startswith(p)), "operation")
         label = event.name or (event.id or "")[:12]
         depth = parent.depth + 1 if parent is not None else 0
         hidden = arn not in self._followed or (parent is not None and (parent.hidden or parent.batch is not None))

@@ -17,7 +17,8 @@ from attrs import frozen
 from lambda_durable.local.engine.store import ExecutionRecord
 from lambda_durable.wire import ErrorObject, Event, EventType, Operation, OperationType
 
-_KINDS = {
+KINDS = {
+    # what each sub type is called on a line of the timeline and of `run`'s progress
     "Step": "step",
     "Wait": "wait",
     "Callback": "callback",
@@ -101,7 +102,7 @@ def _row(
     return TimelineRow(
         depth=depth,
         op=op,
-        kind=_KINDS.get(op.sub_type or "", op.type.value.lower()),
+        kind=KINDS.get(op.sub_type or "", op.type.value.lower()),
         label=op.name or op.id[:12],
         offset=(op.start_timestamp - start).total_seconds(),
         elapsed=(end - op.start_timestamp).total_seconds() if end is not None else None,
