@@ -14,8 +14,8 @@ from typing import Any
 from cattrs import Converter
 
 from lambda_durable.client import DurableServiceClient
-from lambda_durable.runtime.checkpointer import Checkpointer
 from lambda_durable.plugins import DurablePlugin
+from lambda_durable.runtime.checkpointer import Checkpointer
 from lambda_durable.runtime.codec import Codec
 from lambda_durable.runtime.hooks import Hooks
 from lambda_durable.runtime.logger import Logger
@@ -64,11 +64,14 @@ class ExecutionState:
         self.execution_id = arn.rsplit("/", 1)[-1]
         self.hooks: Hooks | None = Hooks(plugins, arn, self.operations) if plugins else None
         """The plugins' hooks; None (the one check an operation pays) when there are none."""
-        if self.hooks is None:
-            self.checkpointer = Checkpointer(client, arn, token, self.merge)
-        else:
-            merge = self.hooks.observing(self.merge)
-            self.checkpointer = Checkpointer(client, arn, token, merge, on_start=self.hooks.operation_starting)
+        hooks = self.hooks
+        self.checkpointer = Checkpointer(
+            client,
+            arn,
+            token,
+            hooks.observing(self.merge) if hooks else self.merge,
+            on_start=hooks.operation_starting if hooks else None,
+        )
         self.poisoned: ErrorObject | None = None
         self.completed_with: InvocationStatus | None = None
         """Set when user code checkpointed the execution's own completion."""

@@ -138,6 +138,7 @@ class Pump:
             if not self._running(arn):
                 with self._cond:
                     self._watched.discard(arn)
+                    self._stalled.pop(arn, None)
                     self._cond.notify_all()
                 continue
             root = self._service.family_root(arn)
