@@ -27,28 +27,39 @@ from returns.result import Failure, Success
 
 from lambda_durable.client import DurableServiceClient
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded
-from lambda_durable.wire import PYTHON, Operation, OperationAction, OperationUpdate
+from lambda_durable.wire import Operation, OperationAction, OperationUpdate
 
 MAX_UPDATES_PER_CALL = 250
 MAX_BYTES_PER_CALL = 768_000
 
 
 _START = OperationAction.START
-_EXACT_ABOVE = 4096
+_ESCAPE_ABOVE = 4096
 _FIXED_OVERHEAD = 1024
+"""Room for an update's identity fields, keys and options (ids are hashes, types enums)."""
 
 
 def update_size(update: OperationUpdate) -> int:
-    """Bytes an update adds to a checkpoint call (its compact JSON), or an upper bound.
+    """An upper bound of the bytes an update adds to a checkpoint call (its compact JSON),
+    tight enough to respect the per-call byte limit.
 
-    Measuring exactly means encoding the update; for the common small update a bound
-    (every character escaped, plus room for the identity fields and options) is enough
-    to respect the per-call byte limit, and costs nothing.
+    A short text is bounded by its length with every character escaped; a long payload
+    is escaped as the wire writes it, so a big batch result is not counted six times.
+    Never encodes the whole update: that would build a converter hook on first use (a
+    few milliseconds) and encode the payload twice.
     """
     payload = update.payload or ""
-    if len(payload) <= _EXACT_ABOVE and update.error is None:
-        return _FIXED_OVERHEAD + 6 * (len(payload) + len(update.name or ""))
-    return len(json.dumps(PYTHON.encode(update), separators=(",", ":")).encode())
+    size = _FIXED_OVERHEAD + 6 * len(update.name or "")
+    size += 6 * len(payload) if len(payload) <= _ESCAPE_ABOVE else len(_escaped(payload))
+    error = update.error
+    if error is not None:
+        texts = (error.error_type, error.error_message, error.error_data, *(error.stack_trace or ()))
+        size += sum(len(_escaped(text)) + 1 for text in texts if text is not None)
+    return size
+
+
+_escaped = json.encoder.encode_basestring_ascii
+"""A string as JSON writes it by default (quoted, non-ASCII escaped)."""
 
 
 class Checkpointer:

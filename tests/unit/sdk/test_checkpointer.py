@@ -6,14 +6,18 @@ import json
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from lambda_durable.client import ServiceError
-from lambda_durable.runtime.checkpointer import MAX_BYTES_PER_CALL, MAX_UPDATES_PER_CALL, Checkpointer
+from lambda_durable.runtime.checkpointer import MAX_BYTES_PER_CALL, MAX_UPDATES_PER_CALL, Checkpointer, update_size
 from lambda_durable.runtime.signals import AbortInvocation, ExecutionEnded
 from lambda_durable.wire import (
     PYTHON,
     CheckpointOutput,
+    ContextOptions,
+    ErrorObject,
     ExecutionStatePage,
     Operation,
     OperationAction,
@@ -156,3 +160,37 @@ def test_merged_operations_reach_the_state() -> None:
     cp = Checkpointer(WithOps(), "arn", "token0", lambda ops: seen.extend(o.id for o in ops))
     cp.send(step_update(0))
     assert seen == ["cb"]
+
+
+TEXT = st.text(max_size=50) | st.text(min_size=4000, max_size=9000)
+"""Short texts (bounded as fully escaped) and long ones (escaped as the wire writes them)."""
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    payload=st.none() | TEXT,
+    name=st.none() | st.text(max_size=255),
+    error=st.none()
+    | st.builds(
+        ErrorObject,
+        error_type=st.none() | st.text(max_size=60),
+        error_message=st.none() | TEXT,
+        error_data=st.none() | TEXT,
+        stack_trace=st.none() | st.lists(st.text(max_size=120), max_size=20).map(tuple),
+    ),
+)
+def test_an_updates_counted_size_is_never_below_its_wire_size(
+    payload: str | None, name: str | None, error: ErrorObject | None
+) -> None:
+    update = OperationUpdate(
+        id="c" * 64,
+        parent_id="p" * 64,
+        name=name,
+        type=OperationType.CONTEXT,
+        action=OperationAction.FAIL if error else OperationAction.SUCCEED,
+        sub_type="Map",
+        payload=payload,
+        error=error,
+        context_options=ContextOptions(replay_children=True),
+    )
+    assert update_size(update) >= wire_bytes([update])
