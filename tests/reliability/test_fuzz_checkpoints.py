@@ -194,3 +194,34 @@ def test_fuzz_checkpoint_sequences_answer_results_and_a_rejection_changes_nothin
             run.clock.advance(first)
         run.views_agree()
     run.store.close()
+
+
+def test_regression_a_wait_or_retry_beyond_the_model_bound_is_rejected_not_raised() -> None:
+    """Found by the 100 000-example run: a WAIT of 251 635 075 200 s overflowed the date."""
+    for update in (
+        OperationUpdate("a", OperationType.WAIT, OperationAction.START, wait_options=WaitOptions(251_635_075_200)),
+        OperationUpdate("a", OperationType.WAIT, OperationAction.START, wait_options=WaitOptions(31_622_401)),
+        OperationUpdate("s", OperationType.STEP, OperationAction.RETRY, step_options=StepOptions(2**40)),
+    ):
+        run = Run()
+        before = run.store.dump()
+        answer = run.service.checkpoint(run.arn, run.token, [update])
+        error = answer.failure()
+        assert (error.code, error.http_status) == ("InvalidParameterValueException", 400)
+        assert run.store.dump() == before
+        run.views_agree()
+        run.store.close()
+
+
+def test_regression_a_callback_timer_longer_than_any_execution_is_never_due() -> None:
+    run = Run()
+    huge = CallbackOptions(timeout_seconds=2**40, heartbeat_timeout_seconds=2**40)
+    start = OperationUpdate("c", OperationType.CALLBACK, OperationAction.START, callback_options=huge)
+    answer = run.service.checkpoint(run.arn, run.token, [start])
+    assert is_successful(answer)
+    run.clock.advance(300 * 24 * 3600)
+    run.service.advance(run.arn)
+    (callback,) = [op for op in run.service.operations(run.arn).unwrap() if op.id == "c"]
+    assert callback.status.value == "STARTED"
+    run.views_agree()
+    run.store.close()

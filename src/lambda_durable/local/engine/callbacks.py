@@ -25,6 +25,14 @@ CALLBACK_ID_BYTES = 24
 
 TIMEOUT_ERROR = ErrorObject(error_type="Callback.Timeout", error_message="Callback timed out")
 HEARTBEAT_ERROR = ErrorObject(error_type="Callback.Heartbeat", error_message="Callback timed out on heartbeat")
+LONGEST_TIMER_SECONDS = 31_622_400
+"""An execution lasts at most 366 days: a longer callback timer (the model allows any
+TimeoutSeconds) could never fire, so none is set (and ``now`` plus it might not be a date)."""
+
+
+def _timer(seconds: int) -> int:
+    """The seconds of a timer that can fire; 0 (no timer) for one that cannot."""
+    return seconds if 0 < seconds <= LONGEST_TIMER_SECONDS else 0
 
 
 def new_callback_id() -> str:
@@ -47,13 +55,14 @@ class CallbackRecord:
     def started(
         cls, callback_id: str, arn: str, op_id: str, now: datetime, timeout: int, heartbeat: int
     ) -> CallbackRecord:
+        timeout, heartbeat = _timer(timeout), _timer(heartbeat)
         return cls(
             callback_id=callback_id,
             arn=arn,
             op_id=op_id,
-            timeout_at=now + timedelta(seconds=timeout) if timeout > 0 else None,
-            heartbeat_seconds=max(heartbeat, 0),
-            heartbeat_at=now + timedelta(seconds=heartbeat) if heartbeat > 0 else None,
+            timeout_at=now + timedelta(seconds=timeout) if timeout else None,
+            heartbeat_seconds=heartbeat,
+            heartbeat_at=now + timedelta(seconds=heartbeat) if heartbeat else None,
         )
 
     @property
