@@ -7,8 +7,9 @@ it, dominate). A warm Lambda sandbox runs invocation after invocation in one pro
 the threads one batch needed are there for the next. A thread whose job ends waits
 ``IDLE_SECONDS`` for another (at most ``KEEP`` wait at once), then exits.
 
-A job is a whole worker loop (``BranchPool._work``): it returns when its pool closes. A
-forked child starts with no idle threads (the parent's do not exist there).
+A job is a worker's loop (``BranchPool._work``): it returns as soon as its pool has no
+branch waiting, so a thread serves whichever batch needs one next. A forked child starts
+with no idle threads (the parent's do not exist there).
 """
 
 from __future__ import annotations
