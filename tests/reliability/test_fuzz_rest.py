@@ -63,14 +63,36 @@ def plain(event: Any, context: Any) -> Any:
 
 
 class World:
-    """The server and the names worth aiming at."""
+    """The server and the names worth aiming at. It starts over with a new backend and
+    server once ``RENEW_AFTER`` executions accumulated: every example compares a dump of
+    every table and settles every execution, so a world that only grows makes a long run
+    quadratic."""
 
-    def __init__(self, server: DurableServer) -> None:
-        self.server = server
-        self.backend = server.backend
+    RENEW_AFTER = 50
+
+    def __init__(self) -> None:
+        self.server, self.backend = _new_server()
         self.waiting = ""
         self.callback_id = ""
         self.finished = ""
+        self._start()
+
+    def _start(self) -> None:
+        self.finished = self.backend.start("steps", "{}").unwrap()
+        self.server.pump.watch(self.finished)
+        self.waiting = ""
+        self.ensure_waiting()
+
+    def renew_if_grown(self) -> None:
+        if len(self.backend.service.execution_arns()) < self.RENEW_AFTER:
+            return
+        self.close()
+        self.server, self.backend = _new_server()
+        self._start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.backend.close()
 
     def ensure_waiting(self) -> None:
         """An execution waiting on its callback (the fuzzer may have ended the last one)."""
@@ -102,6 +124,15 @@ class World:
         ]
 
 
+def _new_server() -> tuple[DurableServer, LocalBackend]:
+    backend = LocalBackend()
+    backend.register("steps", steps)
+    backend.register("sleeper", sleeper)
+    backend.register("approval", approval)
+    backend.register("plain", plain, durable=False)
+    return DurableServer(backend, port=0).start(), backend
+
+
 def settle(backend: LocalBackend, timeout: float = 30.0) -> None:
     """Until nothing runs: every RUNNING execution idle, with no timer and no invocation due."""
     service = backend.service
@@ -131,19 +162,9 @@ def snapshot(backend: LocalBackend) -> str:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    backend = LocalBackend()
-    backend.register("steps", steps)
-    backend.register("sleeper", sleeper)
-    backend.register("approval", approval)
-    backend.register("plain", plain, durable=False)
-    server = DurableServer(backend, port=0).start()
-    found = World(server)
-    found.finished = backend.start("steps", "{}").unwrap()
-    server.pump.watch(found.finished)
-    found.ensure_waiting()
+    found = World()
     yield found
-    server.close()
-    backend.close()
+    found.close()
 
 
 LABELS = st.integers(min_value=0, max_value=12) | st.text(max_size=40)
@@ -222,6 +243,7 @@ def requests(draw: st.DrawFn, labels: list[str]) -> Request:
 @FUZZ
 @given(data=st.data())
 def test_fuzz_every_answer_is_modelled_and_a_rejected_request_changes_nothing(world: World, data: st.DataObject) -> None:
+    world.renew_if_grown()
     world.ensure_waiting()
     request = data.draw(requests(world.labels()))
     store = world.backend.store
@@ -264,6 +286,7 @@ LENGTHS = st.none() | st.integers(min_value=-5, max_value=40).map(str) | st.samp
 def test_fuzz_the_http_shell_answers_any_method_and_content_length(
     world: World, method: str, api: tuple[str, str, str, str], length: str | None, body: bytes
 ) -> None:
+    world.renew_if_grown()
     _, version, collection, action = api
     path = f"/{version}/{collection}/{quote(world.waiting, safe='')}" + (f"/{action}" if action else "")
     if length is not None and length.strip().isascii() and length.strip().isdigit() and int(length) > len(body):
