@@ -108,18 +108,20 @@ class BranchPool(Generic[R]):
     def _until_stuck(self) -> float:
         """How long until the latest task taken has run ``stall`` seconds (at least a
         tenth of that: a worker that has not taken its first task yet counts as busy)."""
-        latest = max(list(self._since.values()), default=0.0)
-        return max(self._stall / 10, latest + self._stall - time.perf_counter())
+        return max(self._stall / 10, self._latest_start() + self._stall - time.perf_counter())
 
     def _all_stuck(self) -> bool:
         """Every worker is busy and none took its task within the last ``stall`` seconds."""
-        since = list(self._since.values())
-        return len(since) == self._workers and time.perf_counter() - max(since, default=0.0) >= self._stall
+        return len(self._since) == self._workers and self._settled()
 
     def _settled(self) -> bool:
         """No worker took a task within the last ``stall`` seconds (branches still
         starting would pay for the idle work with their own start)."""
-        return time.perf_counter() - max(list(self._since.values()), default=0.0) >= self._stall
+        return time.perf_counter() - self._latest_start() >= self._stall
+
+    def _latest_start(self) -> float:
+        """When the most recent running task was taken (0: none runs)."""
+        return max(list(self._since.values()), default=0.0)
 
     def close(self) -> None:
         """Stop taking tasks: queued ones never start, running ones finish in their own

@@ -25,14 +25,15 @@ CALLBACK_ID_BYTES = 24
 
 TIMEOUT_ERROR = ErrorObject(error_type="Callback.Timeout", error_message="Callback timed out")
 HEARTBEAT_ERROR = ErrorObject(error_type="Callback.Heartbeat", error_message="Callback timed out on heartbeat")
-LONGEST_TIMER_SECONDS = 31_622_400
-"""An execution lasts at most 366 days: a longer callback timer (the model allows any
-TimeoutSeconds) could never fire, so none is set (and ``now`` plus it might not be a date)."""
+LONGEST_SECONDS = 31_622_400
+"""366 days, the model's bound of an execution's timeout, a wait and a retry delay; past
+it a time may not even be a date (datetime ends at year 9999)."""
 
 
 def _timer(seconds: int) -> int:
-    """The seconds of a timer that can fire; 0 (no timer) for one that cannot."""
-    return seconds if 0 < seconds <= LONGEST_TIMER_SECONDS else 0
+    """The seconds of a timer that can fire; 0 (no timer) for one longer than any
+    execution (the model bounds callback timeouts only below)."""
+    return seconds if 0 < seconds <= LONGEST_SECONDS else 0
 
 
 def new_callback_id() -> str:

@@ -29,6 +29,7 @@ from returns.result import Failure, Result, Success
 from lambda_durable.client import ServiceError
 from lambda_durable.local.engine import codec
 from lambda_durable.local.engine.batch import plan_batch
+from lambda_durable.local.engine.callbacks import LONGEST_SECONDS
 from lambda_durable.local.engine.clock import Clock, family_clock
 from lambda_durable.local.engine.external import ExternalOps
 from lambda_durable.local.engine.history import History
@@ -66,7 +67,7 @@ from lambda_durable.wire import (
     OperationUpdate,
 )
 
-DEFAULT_EXECUTION_TIMEOUT = 31_622_400
+DEFAULT_EXECUTION_TIMEOUT = LONGEST_SECONDS
 """Seconds of modelled time: the service maximum (366 days), so day-long waits run on the
 skipping clock; an execution that can never progress reaches it instantly there."""
 INVOCATION_RETRY_DELAY = timedelta(seconds=5)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from attrs import frozen
 
-from lambda_durable.local.engine.callbacks import new_callback_id
+from lambda_durable.local.engine.callbacks import LONGEST_SECONDS, new_callback_id
 from lambda_durable.local.engine.history import ResultDetails
 from lambda_durable.local.engine.members import Actions, OpTypes, Statuses
 from lambda_durable.wire import (
@@ -46,9 +46,6 @@ from lambda_durable.wire import (
 )
 
 MAX_ERROR_BYTES = 32768
-MAX_DELAY_SECONDS = 31_622_400
-"""The model's bound of WaitSeconds and NextAttemptDelaySeconds (366 days); beyond it a
-time could not even be written (datetime ends at year 9999)."""
 
 
 @frozen
@@ -180,7 +177,7 @@ def _step(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
     attempt += 1
     if action is Actions.RETRY:
         delay = update.step_options.next_attempt_delay_seconds if update.step_options is not None else None
-        if delay is None or not 1 <= delay <= MAX_DELAY_SECONDS:
+        if delay is None or not 1 <= delay <= LONGEST_SECONDS:
             return "Invalid StepOptions for the given action."
         if update.error is not None and update.payload is not None:
             return "Cannot provide both error and payload to RETRY a STEP."
@@ -235,7 +232,7 @@ def _wait(update: OperationUpdate, cur: Operation | None, now: datetime) -> Tran
         if cur is not None:
             return "Cannot start a WAIT that already exist."
         seconds = update.wait_options.wait_seconds if update.wait_options is not None else None
-        if seconds is None or not 1 <= seconds <= MAX_DELAY_SECONDS:
+        if seconds is None or not 1 <= seconds <= LONGEST_SECONDS:
             return "Invalid WaitOptions for the given action."
         end = now + timedelta(seconds=seconds)
         op = _new(update, now, wait=WaitDetails(scheduled_end_timestamp=end))
