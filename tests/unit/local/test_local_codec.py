@@ -91,6 +91,13 @@ def test_the_remembered_timestamp_is_the_same_object_only() -> None:
     assert codec.dumps(second) == _reference(second) != codec.dumps(first)
 
 
+def test_two_alternating_timestamps_and_a_third_are_each_written_as_themselves() -> None:
+    started, now, later = (datetime(2026, 1, 1, 0, 0, s, tzinfo=UTC) for s in (1, 2, 3))
+    for instant in (started, now, started, now, later, started, later, now):
+        event = Event(EventType.STEP_STARTED, 1, instant)
+        assert codec.dumps(event) == _reference(event)
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=_models(Event))
 def test_a_staged_event_is_written_and_built_as_the_event_it_stands_for(event: Event) -> None:

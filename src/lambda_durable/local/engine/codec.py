@@ -107,17 +107,22 @@ def decode(cls: type[T], data: object) -> Result[T, WireDecodeError]:
 
 
 def _remembering_iso() -> Callable[[datetime], str]:
-    """``datetime`` -> ISO text, remembering the last one: a checkpoint stamps all its
-    operations and events with the same ``now`` object. A closure, not a class with
+    """``datetime`` -> ISO text, remembering the last two: a checkpoint stamps all its
+    operations and events with the same ``now`` object, and an operation it finishes
+    also carries the start its own earlier checkpoint stamped (shared by the operations
+    that checkpoint started), so two alternate. A closure, not a class with
     ``__call__``: it is called for every operation and event written."""
-    last: list[Any] = [None, ""]
+    memo: tuple[Any, str, Any, str] = (None, "", None, "")
+    """(last value, its text, the one before, its text): one tuple, replaced whole, so
+    a thread never reads one value's text for another."""
 
     def iso(value: datetime) -> str:
+        nonlocal memo
+        last = memo
         if last[0] is value:
-            text: str = last[1]
-            return text
-        text = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-        last[0], last[1] = value, text
+            return last[1]
+        text = last[3] if last[2] is value else (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        memo = (value, text, last[0], last[1])
         return text
 
     return iso
