@@ -11,6 +11,7 @@ the invocation.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -18,12 +19,13 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result
 
 from lambda_durable.aio.child import run_in_slot, run_virtual
-from lambda_durable.aio.driver import Arrivals, Tasks, flush, perform, uncancel
+from lambda_durable.aio.driver import Arrivals, Tasks, flush, off_loop, perform, uncancel
 from lambda_durable.batch import BatchResult
 from lambda_durable.decisions.batch import BatchPlanner
 from lambda_durable.decisions.context import RunBody, plan_context
 from lambda_durable.decisions.verdict import Replayed
 from lambda_durable.errors import BatchFailed, DurableError
+from lambda_durable.operations.branch_pool import MAX_IDLE_SECONDS, STALL_SECONDS
 from lambda_durable.operations.concurrency import (
     BatchSpec,
     Branch,
@@ -66,6 +68,8 @@ class _AsyncContainer:
     def __init__(self, container: Container, tasks: Tasks) -> None:
         self.container = container
         self.tasks = tasks
+        self._latest_start = 0.0
+        """When the most recent branch began (``perf_counter``)."""
 
     async def run(self, make_branches: Callable[[], Sequence[Branch]]) -> Result[BatchResult[Any], DurableError]:
         container = self.container
@@ -103,7 +107,7 @@ class _AsyncContainer:
                 for index in planner.resume():
                     running.add(arrivals.add(self._start(index, branches[index])))
                 continue
-            arrived = await arrivals.next()
+            arrived = await self._next_arrival(arrivals)
             running.discard(arrived)
             index, report = arrived.result()
             noted = note_report(planner, index, report)
@@ -116,11 +120,28 @@ class _AsyncContainer:
         self.tasks.abandon(running)  # a completion rule was met: the rest no longer count
         return container.complete(planner.result())  # a queued update: nothing to wait for
 
+    async def _next_arrival(self, arrivals: Arrivals[Report]) -> asyncio.Future[Report]:
+        """The next branch to finish. While none does and none has just started (their
+        set-up comes first), the updates branches queued go out, off the loop: the batch's
+        last call then carries less, as with the sync driver's pool. After a look with
+        nothing to send, the next comes twice as late (up to ``MAX_IDLE_SECONDS``)."""
+        pause = STALL_SECONDS
+        while True:
+            quiet_for = time.perf_counter() - self._latest_start
+            wait = pause if quiet_for >= STALL_SECONDS else STALL_SECONDS - quiet_for
+            arrived = await arrivals.next_within(wait)
+            if arrived is not None:
+                return arrived
+            if time.perf_counter() - self._latest_start >= STALL_SECONDS:
+                sent = await off_loop(self.container.checkpointer.flush_queued)
+                pause = STALL_SECONDS if sent else min(pause * 2, MAX_IDLE_SECONDS)
+
     def _start(self, index: int, branch: Branch) -> asyncio.Future[Report]:
         return self.tasks.start(self._report(index, branch))
 
     async def _report(self, index: int, branch: Branch) -> Report:
         """Run one branch to its end or its suspension."""
+        self._latest_start = time.perf_counter()
         try:
             outcome = await self._outcome(index, branch)
         except asyncio.CancelledError:

@@ -17,6 +17,7 @@ import inspect
 import os
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -151,17 +152,49 @@ class Arrivals(Generic[T]):
     the first to finish in real time is the first taken, as with the sync driver's
     report queue."""
 
-    __slots__ = ("_queue",)
+    __slots__ = ("_finished", "_waiter")
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[asyncio.Future[T]] = asyncio.Queue()
+        self._finished: deque[asyncio.Future[T]] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        """What ``next_within`` awaits while no future has finished."""
 
     def add(self, future: asyncio.Future[T]) -> asyncio.Future[T]:
-        future.add_done_callback(self._queue.put_nowait)
+        future.add_done_callback(self._arrived)
         return future
 
+    def _arrived(self, future: asyncio.Future[T]) -> None:
+        self._finished.append(future)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     async def next(self) -> asyncio.Future[T]:
-        return await self._queue.get()
+        while True:
+            arrived = await self.next_within(None)
+            if arrived is not None:
+                return arrived
+
+    async def next_within(self, seconds: float | None) -> asyncio.Future[T] | None:
+        """The next future to finish, or None if none does within ``seconds``."""
+        if not self._finished:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = None if seconds is None else loop.call_later(seconds, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if not self._finished:
+                return None
+        return self._finished.popleft()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def queued_at_once(checkpointer: Checkpointer, send: Send | None) -> Send | None:

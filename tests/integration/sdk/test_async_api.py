@@ -25,9 +25,9 @@ from lambda_durable import (
     StepContext,
     durable_handler,
 )
-from lambda_durable.local import run_local
+from lambda_durable.local import LocalBackend, run_local
 from lambda_durable.runtime.ids import operation_id
-from lambda_durable.wire import EventType, ExecutionStatus
+from lambda_durable.wire import EventType, ExecutionStatus, OperationStatus
 
 T = TypeVar("T")
 
@@ -195,6 +195,43 @@ def test_map_overlaps_branches_up_to_max_concurrency() -> None:
     outcome = run_local(handler, list(range(9)))
     assert outcome.status is ExecutionStatus.SUCCEEDED
     assert peak[0] == 3
+
+
+def test_a_batch_awaiting_its_branches_records_their_progress_meanwhile() -> None:
+    """As with the sync driver: while every branch awaits I/O, the batch sends the updates
+    they queued (off the loop), so a crash then finds each step recorded as started, and
+    the batch's last call carries only their ends."""
+    seen: dict[str, bool] = {}
+    backend_box: list[LocalBackend] = []
+
+    async def recorded_as_started(op_id: str) -> bool:
+        service = backend_box[0].service
+        for _ in range(500):  # up to ~5 s: fails, never hangs, if nothing is sent
+            for arn in service.execution_arns():
+                ops = service.operations(arn).value_or(())
+                if any(op.id == op_id and op.status is OperationStatus.STARTED for op in ops):
+                    return True
+            await asyncio.sleep(0.01)
+        return False
+
+    async def item(c: AsyncDurableContext, value: int, index: int) -> Result[int, DurableError]:
+        async def body(step: StepContext) -> int:
+            seen[step.operation_id] = await recorded_as_started(step.operation_id)
+            return value
+
+        return await c.step(body, name="io")
+
+    @durable_handler
+    async def handler(event: list[int], ctx: AsyncDurableContext) -> Result[int, DurableError]:
+        return (await ctx.map(event, item)).map(lambda batch: batch.success_count)
+
+    with LocalBackend() as backend:
+        backend_box.append(backend)
+        backend.register("fan", handler)
+        arn = backend.start("fan", "[1, 2, 3, 4]").unwrap()
+        outcome = backend.run_until_settled(arn)
+    assert outcome.status is ExecutionStatus.SUCCEEDED and outcome.result == "4"
+    assert len(seen) == 4 and all(seen.values()), seen
 
 
 def test_a_suspended_branch_keeps_its_slot_and_the_batch_resumes() -> None:
