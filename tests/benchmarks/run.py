@@ -464,6 +464,49 @@ def plot(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
     return True
 
 
+def plot_io(cells: dict[str, dict[str, Cell]], path: Path) -> bool:
+    """The I/O rows as multiples of their floor: official, ours and plain threads, log scale."""
+    matplotlib: Any = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    plt: Any = importlib.import_module("matplotlib.pyplot")
+    rows_ = [w for w in WORKLOADS if w.floor_seconds is not None and w.key in cells]
+    series = (
+        ("official", "official SDK 3.x + test runner", "tab:blue"),
+        ("ours", "lambda-durable", "tab:orange"),
+        (PLAIN, "plain threads / asyncio, no SDK", "tab:gray"),
+    )
+    if not rows_ or not any(cells[w.key][sdk].runs for w in rows_ for sdk, _, _ in series):
+        return False
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    height = 0.26
+    for offset, (sdk, name, color) in enumerate(series):
+        ys, xs = [], []
+        for i, w in enumerate(rows_):
+            cell = cells[w.key][sdk]
+            if cell.error is None and cell.runs and w.floor_seconds:
+                ys.append(i + (offset - 1) * height)
+                xs.append(cell.median(w) / w.floor_seconds)
+        bars = ax.barh(ys, xs, height=height, label=name, color=color)
+        ax.bar_label(bars, labels=[f"{x:.2f}×" for x in xs], padding=2, fontsize=7)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.axvline(1.3, linestyle="--", color="grey", linewidth=1, label="target: 1.3× the floor")
+    ax.set_yticks(range(len(rows_)), [w.label.replace(" (official: sync)", "") for w in rows_], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ticker: Any = importlib.import_module("matplotlib.ticker")
+    ax.xaxis.set_major_locator(ticker.FixedLocator([1, 1.3, 2, 5, 10]))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}×"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xlim(0.9, max(15.0, ax.get_xlim()[1]))
+    ax.set_xlabel("wall time ÷ floor (log scale; lower is better)")
+    ax.set_title("I/O-bound fan-out against its floor (medians)")
+    fig.legend(loc="lower center", ncol=2, fontsize=8)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
 def write_json(path: Path, info: dict[str, str], cells: dict[str, dict[str, Cell]], args: argparse.Namespace) -> None:
     raw = {
         "machine": info,
@@ -539,6 +582,8 @@ def main(argv: list[str]) -> int:
         wrote = [DOCS / "benchmarks.json"]
         if plot(cells, DOCS / "benchmarks.png"):
             wrote.append(DOCS / "benchmarks.png")
+        if plot_io(cells, DOCS / "benchmarks-io.png"):
+            wrote.append(DOCS / "benchmarks-io.png")
         generated = "\n".join(
             [
                 "Machine: " + "; ".join(f"{k}: {v}" for k, v in info.items()) + ".",
