@@ -10,6 +10,7 @@ result or operation count differs from the expectation here is an error, never a
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -179,6 +180,11 @@ class Measurement:
     probe_seconds: float = 0.0
     """The machine-speed probe (``speed_probe``) in this process, before and after the
     timed run, averaged: how fast the machine ran when this run was timed."""
+    full_collections: int = 0
+    """Full (generation 2) garbage collections during the timed run: each walks every
+    tracked object of the process (10-14 ms for ours here), and whether one lands in a
+    given run depends on the process's allocation history, so runs with one stand apart."""
+    full_collection_seconds: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -291,6 +297,24 @@ def speed_probe() -> float:
     return best
 
 
+class FullCollections:
+    """Counts and times the full garbage collections while it observes (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def observe(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._began
+
+
 def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
     """``WORKER KEY OUT [--cold]``: run one workload once and write its ``Measurement`` to OUT.
 
@@ -306,8 +330,16 @@ def worker_main(argv: list[str], run: Callable[[Workload], Measurement]) -> int:
     if not cold:
         run(replace(workload, n=min(workload.n, 2)))
     before = speed_probe()
+    full = FullCollections()
+    gc.callbacks.append(full.observe)
     measurement = run(workload)
-    measurement = replace(measurement, probe_seconds=(before + speed_probe()) / 2)
+    gc.callbacks.remove(full.observe)
+    measurement = replace(
+        measurement,
+        probe_seconds=(before + speed_probe()) / 2,
+        full_collections=full.count,
+        full_collection_seconds=full.seconds,
+    )
     with open(args[1], "w", encoding="utf-8") as out:
         out.write(measurement.to_json())
     return 0

@@ -225,6 +225,21 @@ def rows(workloads: list[Workload], cells: dict[str, dict[str, Cell]]) -> tuple[
     return table, notes
 
 
+def collections_note(cells: dict[str, dict[str, Cell]]) -> str:
+    """How many timed runs had a full garbage collection inside, per SDK, and what one cost."""
+    parts = []
+    for sdk in SDKS:
+        runs = [m for by_sdk in cells.values() for m in by_sdk[sdk].runs]
+        hit = [m for m in runs if m.full_collections]
+        cost = statistics.median(m.full_collection_seconds / m.full_collections * 1000 for m in hit) if hit else 0.0
+        parts.append(f"{sdk} {len(hit)} of {len(runs)} runs" + (f" ({cost:.1f} ms each, median)" if hit else ""))
+    return (
+        "Timed runs with a full (generation 2) garbage collection inside: " + ", ".join(parts) + "."
+        " Whether one lands in a run depends on the process's allocation history, so such runs stand"
+        " apart from the others (docs/benchmarks.md, *Noise*); the JSON marks them."
+    )
+
+
 def probe_note(cells: dict[str, dict[str, Cell]]) -> str:
     """How fast the machine ran while each SDK's runs were timed (``speed_probe``)."""
     probes = {
@@ -540,7 +555,7 @@ def refresh_doc(path: Path, generated: str) -> bool:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=3, help="runs per workload and SDK; the table shows medians (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per workload and SDK; the table shows medians (default 5)")
     parser.add_argument("--only", nargs="+", choices=list(BY_KEY), metavar="KEY", help=f"workloads to run: {', '.join(BY_KEY)}")
     parser.add_argument("--budget", type=float, default=45.0, help="a workload whose first run takes longer (s) is run once (default 45)")
     parser.add_argument("--cold", action="store_true", help="time each SDK's first execution in a fresh process (no warm-up)")
@@ -567,6 +582,7 @@ def main(argv: list[str]) -> int:
 
     table, notes = rows(workloads, cells)
     notes.append(probe_note(cells))
+    notes.append(collections_note(cells))
     found = targets(cells)
     print()
     print(plain_table(table))
