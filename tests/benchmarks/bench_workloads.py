@@ -182,8 +182,8 @@ class Measurement:
     timed run, averaged: how fast the machine ran when this run was timed."""
     full_collections: int = 0
     """Full (generation 2) garbage collections during the timed run: each walks every
-    tracked object of the process (10-14 ms for ours here), and whether one lands in a
-    given run depends on the process's allocation history, so runs with one stand apart."""
+    tracked object of the process (10-20 ms here), and whether one lands in a given run
+    depends on the process's allocation history."""
     full_collection_seconds: float = 0.0
 
     def to_json(self) -> str:

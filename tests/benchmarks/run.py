@@ -235,8 +235,8 @@ def collections_note(cells: dict[str, dict[str, Cell]]) -> str:
         parts.append(f"{sdk} {len(hit)} of {len(runs)} runs" + (f" ({cost:.1f} ms each, median)" if hit else ""))
     return (
         "Timed runs with a full (generation 2) garbage collection inside: " + ", ".join(parts) + "."
-        " Whether one lands in a run depends on the process's allocation history, so such runs stand"
-        " apart from the others (docs/benchmarks.md, *Noise*); the JSON marks them."
+        " Whether one lands in a run depends on the process's allocation history"
+        " (docs/benchmarks.md, *Full garbage collections*); the JSON marks those runs."
     )
 
 
