@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from returns.result import Result
 
 from lambda_durable.aio.started import Started
+from lambda_durable.decisions.step import PLAIN
 from lambda_durable.decisions.verdict import Answer, Send, Verdict
 from lambda_durable.errors import DurableError
 from lambda_durable.operations.driver import answer
@@ -72,19 +73,33 @@ class Tasks:
     invocation is on its way out: a cancellation that follows (a task group cancelling
     the siblings of the task that suspended) is not a failed attempt either."""
 
-    __slots__ = ("_tasks", "_abandoned", "closing", "suspending")
+    __slots__ = ("_tasks", "_unbegun", "_abandoned", "closing", "suspending")
 
     def __init__(self) -> None:
         self._tasks: list[asyncio.Future[Any]] = []
+        self._unbegun: list[Started[Any]] = []
+        """Started in this turn of the loop; those still not awaited at the next become tasks."""
         self._abandoned: set[asyncio.Future[Any]] = set()
         self.closing = False
         self.suspending = False
 
     def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
-        """Begin ``work`` now: its first awaiter runs it, else it runs as a task."""
-        started = Started(work, asyncio.get_running_loop(), self.reached)
+        """Begin ``work`` now: its first awaiter runs it, else it runs as a task from the
+        loop's next turn (one callback per turn, not one per operation)."""
+        loop = asyncio.get_running_loop()
+        started = Started(work, loop, self.reached)
         self._tasks.append(started)
+        if not self._unbegun:
+            loop.call_soon(self._begin_unawaited)
+        self._unbegun.append(started)
         return started
+
+    def _begin_unawaited(self) -> None:
+        """A new turn of the loop: every operation nobody awaited yet runs as a task, in
+        the order they were started."""
+        unbegun, self._unbegun = self._unbegun, []
+        for started in unbegun:
+            started.begin_as_task()
 
     def ready(self, outcome: Answer) -> Ready[Any]:
         """An operation the log answered when it was called."""
@@ -202,9 +217,8 @@ def queued_at_once(checkpointer: Checkpointer, send: Send | None) -> Send | None
     queue has room): None, done; else ``send``, for ``perform``."""
     if send is None:
         return None
-    if send.wait or checkpointer.fills_queue(send.update):
+    if send.wait or not checkpointer.defer_unless_full(send.update):
         return send
-    checkpointer.defer(send.update)
     return None
 
 
@@ -216,7 +230,7 @@ async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
     if send.wait:
         await off_loop(checkpointer.send, send.update)
         return
-    while checkpointer.fills_queue(send.update):
+    while not checkpointer.defer_unless_full(send.update):
         making_room = _making_room.get(checkpointer)
         if making_room is None or making_room.done():
             making_room = asyncio.ensure_future(off_loop(checkpointer.defer, send.update))
@@ -225,7 +239,6 @@ async def perform(checkpointer: Checkpointer, send: Send | None) -> None:
             await asyncio.shield(making_room)  # a cancelled caller leaves the call to the others
             return
         await asyncio.shield(making_room)  # one call makes room for every update that waits
-    checkpointer.defer(send.update)
 
 
 def _retrieved(call: asyncio.Future[None]) -> None:
@@ -280,6 +293,6 @@ async def off_loop(fn: Callable[..., T], *args: Any) -> T:
 async def settled(value: object) -> object:
     """What user code produced once awaited: a coroutine, a ``FutureResult`` (awaits to an
     ``IOResult``) or a coroutine of one are awaited until a plain value remains."""
-    while inspect.isawaitable(value):
+    while type(value) not in PLAIN and inspect.isawaitable(value):
         value = await value
     return value

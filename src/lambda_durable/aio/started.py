@@ -3,9 +3,10 @@
 An operation must run whether or not anything awaits it, so it cannot be a bare
 coroutine; but a task per operation costs two turns of the event loop each time it is
 awaited at once (``await ctx.step(fetch)``, the common case), several times the cost of
-the step itself. A ``Started`` future gives both: calling the operation schedules its
-work to become a task at the loop's next turn, and a caller that awaits it before then
-runs the work itself, inside its own task, with no loop turn at all. Either way the
+the step itself. A ``Started`` future gives both: its work becomes a task at the loop's
+next turn (``begin_as_task``, which whoever starts it schedules: ``Tasks`` does it once
+per turn for every operation started in that turn), and a caller that awaits it before
+then runs the work itself, inside its own task, with no loop turn at all. Either way the
 future ends with the work's outcome, so it can be awaited again, gathered, waited on,
 cancelled or given a done callback like any task.
 """
@@ -35,10 +36,9 @@ class Started(asyncio.Future[T]):
         self._task: asyncio.Task[T] | None = None
         self._runner: asyncio.Task[Any] | None = None
         """The task that runs the work itself (it awaited the future first)."""
-        loop.call_soon(self._as_task)
 
-    def _as_task(self) -> None:
-        """Nobody awaited the work before this turn of the loop: it runs as a task."""
+    def begin_as_task(self) -> None:
+        """Unless an awaiter runs the work already, it runs as a task (from now on)."""
         work, self._work = self._work, None
         if work is None:
             return
@@ -86,7 +86,7 @@ class Started(asyncio.Future[T]):
         if self.done():
             return False
         if self._work is not None:  # not begun: it begins cancelled, as a task cancelled before its first step
-            self._as_task()
+            self.begin_as_task()
         if self._task is not None:
             return self._task.cancel(msg)
         if self._runner is not None:

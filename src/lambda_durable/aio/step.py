@@ -88,7 +88,7 @@ async def _attempt(
         if hooks is not None:
             started = hooks.function_started(slot, plan.number)
         value = fn(step_context(state, slot, plan.number, logger))
-        if inspect.isawaitable(value):
+        if type(value) not in PLAIN and inspect.isawaitable(value):
             value = await settled(value)
     except asyncio.CancelledError:
         if not tasks.cancellation_fails_attempts():  # the next invocation runs the attempt again

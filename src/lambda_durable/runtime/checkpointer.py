@@ -104,21 +104,28 @@ class Checkpointer:
         A full queue is flushed first, unless another thread is flushing right now: then
         the update just joins the queue (``flush`` splits by the limits anyway), so that
         branches never wait on each other's checkpoint calls for updates nobody waits on."""
-        if self._on_start is not None and update.action is _START:
-            self._on_start(update)
         size = update_size(update)
         queue = self._queue
         if queue and (len(queue) >= MAX_UPDATES_PER_CALL or self._queue_bytes + size > MAX_BYTES_PER_CALL):
             self._flush(wait=False)  # ``_full`` written out: every checkpointed update passes here
+        self._append(update, size)
+
+    def defer_unless_full(self, update: OperationUpdate) -> bool:
+        """``defer(update)`` when that makes no checkpoint call first; False, and nothing
+        queued, when the queue is full (an asynchronous driver then defers off the loop)."""
+        size = update_size(update)
+        if self._full(size):
+            return False
+        self._append(update, size)
+        return True
+
+    def _append(self, update: OperationUpdate, size: int) -> None:
+        if self._on_start is not None and update.action is _START:
+            self._on_start(update)
         if self._oldest is None:
             self._oldest = time.monotonic()
-        queue.append((update, size))
+        self._queue.append((update, size))
         self._queue_bytes += size
-
-    def fills_queue(self, update: OperationUpdate) -> bool:
-        """Whether ``defer(update)`` would make a checkpoint call first (the queue is full):
-        an asynchronous driver then defers off the event loop."""
-        return bool(self._queue) and self._full(update_size(update))
 
     def _full(self, size: int) -> bool:
         queue = self._queue

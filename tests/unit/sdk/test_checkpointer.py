@@ -84,6 +84,25 @@ def test_deferred_updates_go_out_in_order_in_batches_of_at_most_250() -> None:
     assert all(len(b) <= MAX_UPDATES_PER_CALL for b in service.batches)
 
 
+def test_an_update_that_would_fill_the_queue_is_refused_whole_and_never_sent_by_the_refusal() -> None:
+    """The asynchronous driver queues on the loop only when that makes no call: a full
+    queue refuses the update (nothing queued, nothing sent) and the driver defers it off
+    the loop, where the call is made; nothing is lost or sent twice."""
+    service = RecordingService()
+    cp = checkpointer(service)
+    assert all(cp.defer_unless_full(step_update(i)) for i in range(MAX_UPDATES_PER_CALL))
+    assert not cp.defer_unless_full(step_update(MAX_UPDATES_PER_CALL))
+    assert service.batches == []
+    cp.defer(step_update(MAX_UPDATES_PER_CALL))  # what the driver does next, on a checkpoint thread
+    cp.flush()
+    assert [u.id for b in service.batches for u in b] == [f"op{i}" for i in range(MAX_UPDATES_PER_CALL + 1)]
+    big = '"' + "y" * (MAX_BYTES_PER_CALL // 2) + '"'
+    assert cp.defer_unless_full(step_update(1000, big))
+    assert not cp.defer_unless_full(step_update(1001, big))  # over the byte limit with the first
+    cp.flush()
+    assert [u.id for u in service.batches[-1]] == ["op1000"]
+
+
 def test_each_call_uses_the_token_the_previous_one_returned() -> None:
     service = RecordingService()
     cp = checkpointer(service)
