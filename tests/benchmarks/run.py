@@ -1,6 +1,6 @@
 """lambda-durable against the official SDK, side by side: one command, one table.
 
-    python3 tests/benchmarks/run.py [--runs 3] [--only KEY ...] [--budget 45] [--strict-targets]
+    python3 tests/benchmarks/run.py [--runs 5] [--only KEY ...] [--budget 45] [--strict-targets]
 
 Needs only Python 3.11. It creates (or reuses) ``.bench-venv/`` at the repository root,
 installs ``-e .[bench]`` there (lambda-durable, the official
@@ -8,7 +8,8 @@ installs ``-e .[bench]`` there (lambda-durable, the official
 re-runs itself inside it; the dev venv never sees the official packages.
 
 Each workload (``bench_workloads.py``) runs once per fresh subprocess, for each SDK,
-``--runs`` times (interleaved), and the table shows medians. Every run's result,
+``--runs`` times (interleaved), and the table shows medians. An I/O row also runs its
+bodies on plain threads with no SDK (``bench_plain.py``), the machine's own floor. Every run's result,
 status, operation count and invocation count are checked first: a wrong result is an
 error in the table and the exit status is 1, never a fast number. A workload whose
 first run takes longer than ``--budget`` seconds is run once, and the table says so.
