@@ -78,7 +78,11 @@ def test_event_invoke_callback_history_and_stop(client: Any, server: DurableServ
     assert stopped["StopTimestamp"]
     final = client.get_durable_execution(DurableExecutionArn=other)
     assert final["Status"] == "STOPPED" and final["Error"] == {"ErrorType": "Cancelled", "ErrorMessage": "no longer needed"}
-    assert history(client, other)[-1]["EventType"] == "ExecutionStopped"
+    stopped_kinds = [e["EventType"] for e in history(client, other)]
+    assert stopped_kinds.count("ExecutionStopped") == 1
+    # the stop may land while the invocation that started the callback is still ending:
+    # its InvocationCompleted then follows ExecutionStopped (EMULATOR.md 4.7), nothing else
+    assert stopped_kinds[stopped_kinds.index("ExecutionStopped") + 1 :] in ([], ["InvocationCompleted"])
     with pytest.raises(client.exceptions.InvalidParameterValueException):
         client.send_durable_execution_callback_failure(CallbackId=other_callback, Error={"ErrorMessage": "late"})
 
